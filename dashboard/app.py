@@ -1,0 +1,18 @@
+"""Backprop Lab's dashboard entry point: page setup and navigation (run: streamlit run dashboard/app.py)."""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the project root that holds solutions/.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+st.set_page_config(page_title="Backprop Lab", layout="wide")
+pages = [
+    st.Page("pages/overview.py", title="Overview", default=True),
+    st.Page("pages/ssr.py", title="Sum of squared residuals"),
+]
+st.navigation(pages).run()

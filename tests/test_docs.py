@@ -1,0 +1,35 @@
+"""README and CI stay in step: the two commands come first, CI runs the test command, every function is named."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.test_contract import CONTRACT
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def readme_commands() -> list[str]:
+    return re.findall(r"```bash\n(.+?)\n```", README)
+
+
+def test_readme_opens_with_the_dashboard_and_test_commands():
+    before_prose = README.split("Backprop Lab teaches")[0]
+    dashboard, tests = readme_commands()[:2]
+    assert dashboard in before_prose and tests in before_prose
+    assert "pip install -r requirements.txt" in dashboard and "streamlit run dashboard/app.py" in dashboard
+    assert "pip install -r requirements.txt" in tests and "pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command_exactly():
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert readme_commands()[1] in ci_lines
+
+
+def test_readme_names_every_contract_function():
+    for module, names in CONTRACT.items():
+        assert f"{module}.py" in README
+        for name in names:
+            assert f"`{name}(" in README, f"README does not name {module}.{name}"
