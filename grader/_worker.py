@@ -1,0 +1,215 @@
+"""The sandboxed child: imports a learner's modules and answers call requests with plain data, nothing else."""
+
+# Runs as `python -I worker.py CONFIG_JSON`, reading requests on fd_in and writing replies on fd_out. It
+# imports nothing from the project: the parent compares and scores, this process only runs learner code
+# and reports what came back. Everything it sends is re-validated by the parent. The sandbox imports
+# frame/split from here, so module-level code has no side effects.
+import builtins
+import contextlib
+import importlib.abc
+import importlib.util
+import io
+import json
+import math
+import os
+import struct
+import sys
+import traceback
+import types
+import warnings
+
+import numpy as np
+
+MAGIC = b"BPL1"
+HEAD = struct.Struct("<4sQQ")  # magic, header length, payload length
+BLOCKED = ("solutions", "grader", "tests", "pytest", "_pytest", "dashboard")
+MAX_ITEMS = 1_000_000  # largest array or list sent back
+MAX_TEXT = 4096  # printed output kept per call
+GUARDED = {"builtins": builtins, "numpy": np, "numpy.testing": np.testing, "json": json}
+_dumps, _loads, _write = json.dumps, json.loads, os.write  # bound before learner code can replace them
+
+
+# --- framing, shared with the parent: a JSON header, then the raw bytes of any arrays -----------
+
+
+def frame(header: dict, blobs: list) -> bytes:
+    """One message: header["blobs"] lists each blob's length; arrays name their blob by index."""
+    head = _dumps({**header, "blobs": [len(b) for b in blobs]}).encode()
+    return HEAD.pack(MAGIC, len(head), sum(len(b) for b in blobs)) + head + b"".join(blobs)
+
+
+def blob_slices(header: dict, payload) -> list:
+    """The payload cut into the blobs the header announces."""
+    cuts, start = [], 0
+    for n in header.get("blobs", []):
+        cuts.append(payload[start : start + int(n)])
+        start += int(n)
+    return cuts
+
+
+# --- the child's side --------------------------------------------------------------------------
+
+
+class Blocker(importlib.abc.MetaPathFinder):
+    """Refuses the project's own packages and pytest: submissions get numpy and the standard library."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"submissions may not import {name.split('.')[0]} (the grader blocks it)")
+        return None
+
+
+def snapshot() -> dict:
+    """A copy of the namespaces a submission must leave alone."""
+    return {name: dict(vars(mod)) for name, mod in GUARDED.items()}
+
+
+def tampering(before: dict) -> list:
+    """Names replaced or removed in a guarded namespace (new names are fine: `import numpy.typing` adds one)."""
+    missing = object()
+    changed = []
+    for name, mod in GUARDED.items():
+        now = vars(mod)
+        changed += [f"{name}.{k}" for k, v in before[name].items() if now.get(k, missing) is not v]
+    return changed[:5]
+
+
+def setup_package(config: dict) -> None:
+    """A package named `exercises` over the submission's folder, with the grader's own copy of examples."""
+    pkg = types.ModuleType("exercises")
+    pkg.__path__ = [config["module_dir"]]
+    sys.modules["exercises"] = pkg
+    spec = importlib.util.spec_from_file_location("exercises.examples", config["examples"])
+    examples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(examples)
+    sys.modules["exercises.examples"] = pkg.examples = examples
+    sys.path.insert(0, config["module_dir"])
+
+
+def decode(v, blobs):
+    t = v["t"]
+    if t == "array":
+        return np.frombuffer(blobs[v["blob"]], dtype=v["dtype"]).reshape(v["shape"]).copy()
+    if t in ("list", "tuple"):
+        items = [decode(i, blobs) for i in v["items"]]
+        return items if t == "list" else tuple(items)
+    if t == "fn":
+        return slope_function(v["kind"], v["c"])
+    return v["v"]
+
+
+def slope_function(kind, c):
+    """The derivative functions gradient_descent is checked with: plain Python, no reference code."""
+    if kind == "affine":  # c0 (x - c1): the slope of a parabola
+        return lambda x: c[0] * (x - c[1])
+    # a sum of sigmoids minus a count: cross-entropy's slope in b3; tanh form cannot overflow
+    return lambda x: sum(0.5 * (1.0 + math.tanh((x + s) / 2.0)) for s in c[:-1]) - c[-1]
+
+
+def encode(v, blobs, depth=0):
+    if isinstance(v, bool | np.bool_):
+        return {"t": "bool", "v": bool(v)}
+    if v is None:
+        return {"t": "none"}
+    if isinstance(v, int | float | np.integer | np.floating):
+        return {"t": "float" if isinstance(v, float | np.floating) else "int", "type": type(v).__name__, "v": float(v)}
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind not in "biuf" or v.size > MAX_ITEMS:
+            return {"t": "other", "type": f"ndarray of {v.dtype} with {v.size} values"}
+        blobs.append(np.ascontiguousarray(v, dtype="<f8").tobytes())
+        return {"t": "array", "shape": list(v.shape), "blob": len(blobs) - 1}
+    if type(v) in (list, tuple) and depth < 3 and len(v) <= MAX_ITEMS:
+        return {"t": type(v).__name__, "items": [encode(i, blobs, depth + 1) for i in v]}
+    return {"t": "other", "type": type(v).__name__}
+
+
+def learner_line(tb, module_dir: str) -> str:
+    """Where in the learner's own files the error happened, e.g. 'ssr.py line 12'."""
+    frames = [f for f in traceback.extract_tb(tb) if f.filename.startswith(module_dir)]
+    return f"{os.path.basename(frames[-1].filename)} line {frames[-1].lineno}" if frames else ""
+
+
+def failure(kind, exc, module_dir):
+    where = learner_line(exc.__traceback__, module_dir)
+    return {"ok": False, "kind": kind, "type": type(exc).__name__, "message": str(exc)[:500], "where": where}
+
+
+def run_call(req, blobs_in, clean, module_dir):
+    try:
+        module = importlib.import_module(f"exercises.{req['module']}")
+    except BaseException as exc:  # a SyntaxError, a NameError at module level, a blocked import...
+        return failure("import_error", exc, module_dir), []
+    problems = tampering(clean)
+    if problems:
+        return {"ok": False, "kind": "tampered", "message": "while importing: " + ", ".join(problems)}, []
+    fn = getattr(module, req["function"], None)
+    if not callable(fn):
+        msg = f"{req['module']}.py has no function {req['function']}"
+        return {"ok": False, "kind": "missing_function", "message": msg}, []
+    args = [decode(a, blobs_in) for a in req["args"]]
+    before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+        warnings.simplefilter("always")
+        value = fn(*args)
+    mutated = [
+        i for i, (a, b) in enumerate(zip(args, before, strict=True)) if b is not None and not np.array_equal(a, b, True)
+    ]
+    problems = tampering(clean)
+    if problems:
+        return {"ok": False, "kind": "tampered", "message": ", ".join(problems)}, []
+    blobs = []
+    reply = {"ok": True, "value": encode(value, blobs), "mutated": mutated}
+    reply["warnings"] = [str(w.message)[:200] for w in caught][:5]
+    return reply, blobs
+
+
+def read_exact(stream, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise EOFError
+    return data
+
+
+def serve(config: dict) -> None:
+    clean, module_dir = snapshot(), config["module_dir"]
+    reader, fd_out = os.fdopen(config["fd_in"], "rb"), config["fd_out"]
+    send(fd_out, frame({"ready": True}, []))
+    while True:
+        _, n_head, n_payload = HEAD.unpack(read_exact(reader, HEAD.size))
+        req = _loads(read_exact(reader, n_head))
+        blobs_in = blob_slices(req, memoryview(read_exact(reader, n_payload)))
+        out = io.StringIO()
+        sys.stdout = sys.stderr = out
+        try:
+            reply, blobs = run_call(req, blobs_in, clean, module_dir)
+        except NotImplementedError as exc:
+            reply, blobs = failure("not_implemented", exc, module_dir), []
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the call failed, the worker goes on
+            reply, blobs = failure("exception", exc, module_dir), []
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        reply.update(id=req["id"], output=out.getvalue()[-MAX_TEXT:])
+        send(fd_out, frame(reply, blobs))
+        if reply.get("kind") == "tampered":
+            os._exit(3)  # this process is no longer trustworthy; the parent starts a fresh one
+
+
+def send(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[_write(fd, view) :]
+
+
+def main() -> None:
+    sys.path.pop(0)  # -I puts this file's folder first; learner code must not import from it
+    config = json.loads(sys.argv[1])
+    sys.meta_path.insert(0, Blocker())
+    for name in [m for m in sys.modules if m.split(".")[0] in BLOCKED]:
+        del sys.modules[name]
+    setup_package(config)
+    with contextlib.suppress(EOFError):  # the parent closed the pipe: grading is over
+        serve(config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+"""The check engine: a spec per learner function, and the three checks every function gets."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.sandbox import Foreign, Outcome, Sandbox, Scalar, SlopeFunction
+
+RANDOM_CASES = 20  # seeded random inputs compared with the reference, per function
+RTOL, ATOL = 1e-7, 1e-10  # agreement with the reference: full float precision, give or take rounding order
+SIZES = (1, 100_000)
+FAKE_SCORE = re.compile(r"^\s*score\s*:", re.IGNORECASE | re.MULTILINE)
+
+
+class CheckFailed(AssertionError):
+    """A check the learner's function did not pass; the message is the one line of feedback."""
+
+
+class NotImplementedYet(CheckFailed):
+    """The learner's function still raises NotImplementedError."""
+
+
+@dataclass(frozen=True)
+class Worked:
+    """One worked-example call: its arguments, the expected value and the precision it was printed at."""
+
+    args: tuple
+    expected: Any  # a number, or a list of numbers
+    decimals: int | tuple[int, ...]  # per value where the article printed values at different precision
+    source: str  # "article" or "worked example"
+    pick: Callable[[Any], Any] | None = None  # the part of the return value compared, e.g. the last value
+
+
+def first(n: int) -> Callable[[Any], Any]:
+    """The first n values of a returned list (pick for Worked)."""
+    return lambda got: got[:n] if isinstance(got, list) else got
+
+
+def last(got: Any) -> Any:
+    """The last value of a returned list (pick for Worked)."""
+    return got[-1] if isinstance(got, list) and got else got
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one learner function must do, and how to check it."""
+
+    module: str
+    name: str
+    hint: str  # names the article step
+    returns: str  # "float", "triple", "floats", "like:I" (same shape as argument I), "n:I", "n3:I"
+    worked: tuple[Worked, ...]
+    random_args: Callable[[np.random.Generator], tuple]
+    sized_args: Callable[[int], tuple] | None = None  # arguments for n samples
+    extreme_args: tuple[tuple, ...] = ()  # inputs of magnitude 1000, a = 0 or 1...
+    names: tuple[str, ...] = field(default=())  # argument names for feedback
+
+    @property
+    def function(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+# --- calling the learner ------------------------------------------------------------------------
+
+
+def call(learner: Sandbox, spec: Spec, args: tuple, request: pytest.FixtureRequest) -> Any:
+    """The learner's return value, or CheckFailed saying what went wrong for these arguments."""
+    return run(learner, spec, args, request).value
+
+
+def run(learner: Sandbox, spec: Spec, args: tuple, request: pytest.FixtureRequest) -> Outcome:
+    """One call of the learner's function that returned normally, without printing a fake score."""
+    out = learner.call(spec.module, spec.name, *args)
+    node = request.node
+    node.learner_output = (getattr(node, "learner_output", "") + out.output)[-2048:]
+    if FAKE_SCORE.search(out.output):
+        raise CheckFailed(f"{spec.function} printed a line that looks like the grader's score; that costs the check")
+    if not out.ok:
+        raise _failure(spec, args, out)
+    if out.mutated:
+        which = ", ".join(_arg_name(spec, i) for i in out.mutated)
+        raise CheckFailed(
+            f"{spec.function} changed its input {which} in place for {describe(spec, args)}; work on a copy"
+        )
+    return out
+
+
+def _failure(spec: Spec, args: tuple, out: Outcome) -> CheckFailed:
+    if out.kind == "not_implemented":
+        return NotImplementedYet(f"{spec.function} is not implemented yet")
+    where = f" for {describe(spec, args)}" if out.kind in ("exception", "timeout") else ""
+    labels = {
+        "exception": "raised",
+        "import_error": f"could not be imported: {spec.module}.py raised",
+        "tampered": "changed the grader's tools (numpy, builtins or json), which is not allowed:",
+        "missing_module": "could not be graded:",
+        "missing_function": "could not be graded:",
+    }
+    return CheckFailed(f"{spec.function} {labels.get(out.kind, '')} {out.message}{where}".replace("  ", " "))
+
+
+# --- comparing ------------------------------------------------------------------------------------
+
+
+def as_numbers(value: Any, spec: Spec) -> np.ndarray:
+    """The learner's value as a float array, whatever plain container it came in."""
+    if isinstance(value, Scalar):
+        return np.array(value.value)
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, Scalar) for v in value):
+        return np.array([v.value for v in value])
+    raise CheckFailed(f"{spec.function} returned {kind_of(value)}; expected {expected_kind(spec)}")
+
+
+def compare(spec: Spec, args: tuple, got: Any, expected: Any, tolerance: Callable, label: str) -> None:
+    """CheckFailed unless got matches expected within the tolerance (a function of the expected values)."""
+    want = np.asarray(expected, dtype=float)
+    have = as_numbers(got, spec)
+    if want.shape == () and have.size == 1:
+        have = have.reshape(want.shape)  # a one-element array for a number: the properties check says so
+    if have.shape != want.shape:
+        raise CheckFailed(f"{spec.function} for {describe(spec, args)}: expected shape {want.shape}, got {have.shape}")
+    if np.isnan(have).any():
+        raise CheckFailed(f"{spec.function} returned NaN for {describe(spec, args)}. Hint: {spec.hint}")
+    if not np.all(np.abs(have - want) <= tolerance(want)):
+        raise CheckFailed(
+            f"{spec.function} for {describe(spec, args)}: expected {show(want)} ({label}), got {show(have)}. "
+            f"Hint: {spec.hint}"
+        )
+
+
+def at_precision(decimals: int | tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """Within half a unit of the last printed digit: -0.7732 matches an article's -0.77."""
+    return lambda want: 0.5 * 10.0 ** -np.asarray(decimals, dtype=float) + 1e-12
+
+
+def full_precision(want: np.ndarray) -> np.ndarray:
+    return RTOL * np.abs(want) + ATOL
+
+
+# --- types and shapes --------------------------------------------------------------------------------
+
+
+def expected_shape(spec: Spec, args: tuple) -> tuple[int, ...] | None:
+    kind, _, index = spec.returns.partition(":")
+    if not index:
+        return None
+    arg = np.asarray(args[int(index)], dtype=float)
+    return {"like": arg.shape, "n": (len(arg),), "n3": (len(arg), 3)}[kind]
+
+
+def expected_kind(spec: Spec, args: tuple | None = None) -> str:
+    if spec.returns == "float":
+        return "a float"
+    if spec.returns == "triple":
+        return "a tuple of three floats"
+    if spec.returns == "floats":
+        return "a list of floats"
+    shape = expected_shape(spec, args) if args is not None else None
+    return f"a numpy array of shape {shape}" if shape is not None else "a numpy array"
+
+
+def check_kind(spec: Spec, args: tuple, value: Any) -> None:
+    """CheckFailed unless the value has the type and shape the contract states."""
+    ok = {
+        "float": lambda: isinstance(value, Scalar) and not value.is_int,
+        "triple": lambda: isinstance(value, tuple) and len(value) == 3 and all(_is_float(v) for v in value),
+        "floats": lambda: isinstance(value, list) and value and all(_is_float(v) for v in value),
+    }.get(spec.returns, lambda: _array_like(value, expected_shape(spec, args)))()
+    if not ok:
+        expected = expected_kind(spec, args)
+        raise CheckFailed(f"{spec.function} returned {kind_of(value)} for {describe(spec, args)}; expected {expected}")
+
+
+def _array_like(value: Any, shape: tuple[int, ...]) -> bool:
+    if shape == ():
+        return (isinstance(value, Scalar) and not value.is_int) or (isinstance(value, np.ndarray) and value.shape == ())
+    return isinstance(value, np.ndarray) and value.shape == shape
+
+
+def _is_float(v: Any) -> bool:
+    return isinstance(v, Scalar) and not v.is_int
+
+
+def kind_of(value: Any) -> str:
+    if isinstance(value, Scalar):
+        return f"a {value.type_name}"
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape}"
+    if isinstance(value, list | tuple):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, Foreign):
+        return f"a value of type {value.type_name}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+# --- describing inputs -------------------------------------------------------------------------------
+
+
+def describe(spec: Spec, args: tuple) -> str:
+    names = spec.names or tuple(f"arg{i + 1}" for i in range(len(args)))
+    return ", ".join(f"{n}={show(a)}" for n, a in zip(names, args, strict=False))
+
+
+def _arg_name(spec: Spec, index: int) -> str:
+    return spec.names[index] if index < len(spec.names) else f"argument {index + 1}"
+
+
+def show(x: Any) -> str:
+    """A value, rounded and shortened for one line of feedback."""
+    if isinstance(x, SlopeFunction):
+        return "<a derivative function>"
+    if isinstance(x, Scalar):
+        x = x.value
+    if isinstance(x, list | tuple) and not all(isinstance(v, int | float | Scalar) for v in x):
+        return f"{type(x).__name__} of {len(x)}"
+    arr = np.asarray([v.value if isinstance(v, Scalar) else v for v in x] if isinstance(x, list | tuple) else x)
+    if arr.dtype.kind not in "biuf":
+        return type(x).__name__
+    if arr.ndim == 0:
+        return f"{float(arr):.6g}"
+    text = np.array2string(
+        arr.astype(float), threshold=8, edgeitems=3, separator=", ", formatter={"float_kind": lambda v: f"{v:.6g}"}
+    )
+    return " ".join(text.split())
+
+
+# --- the three checks ---------------------------------------------------------------------------------
+
+
+def reference(spec: Spec) -> Callable:
+    """The reference function, imported only when needed: a learner release ships without solutions/."""
+    try:
+        return getattr(importlib.import_module(f"solutions.{spec.module}"), spec.name)
+    except ModuleNotFoundError:
+        pytest.skip("the reference solutions are not in this copy: your instructor's grader runs this check")
+
+
+def check_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
+    for case in spec.worked:
+        got = call(learner, spec, case.args, request)
+        if case.pick is not None:
+            check_kind(spec, case.args, got)
+            got = case.pick(got)
+        compare(spec, case.args, got, case.expected, at_precision(case.decimals), f"the {case.source}'s value")
+
+
+def check_reference(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
+    ref = reference(spec)
+    rng = np.random.default_rng(zlib.crc32(spec.function.encode()))
+    for _ in range(RANDOM_CASES):
+        args = spec.random_args(rng)
+        got, want = call(learner, spec, args, request), ref(*args)
+        if spec.returns == "floats" and isinstance(got, list) and len(got) != len(want):
+            raise CheckFailed(
+                f"{spec.function} for {describe(spec, args)}: expected {len(want)} values, got {len(got)}. "
+                f"Hint: {spec.hint}"
+            )
+        compare(spec, args, got, want, full_precision, "the reference's value")
+
+
+def check_properties(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
+    rng = np.random.default_rng(zlib.crc32(spec.function.encode()) + 1)
+    cases = [spec.random_args(rng)]
+    if spec.sized_args is not None:
+        cases += [spec.sized_args(n) for n in SIZES]
+        cases.append(tuple(a.tolist() if isinstance(a, np.ndarray) else a for a in spec.sized_args(3)))  # lists work
+    for args in cases:
+        value = call(learner, spec, args, request)
+        check_kind(spec, tuple(np.asarray(a) if isinstance(a, list) else a for a in args), value)
+        _check_finite(spec, args, value, "")
+    for args in spec.extreme_args:
+        out = run(learner, spec, args, request)
+        if out.warnings:
+            raise CheckFailed(
+                f"{spec.function} is not stable for {describe(spec, args)}: numpy warned "
+                f"'{out.warnings[0]}'. Hint: {spec.hint}"
+            )
+        _check_finite(spec, args, out.value, " (it must stay stable at extreme inputs)")
+
+
+def _check_finite(spec: Spec, args: tuple, value: Any, why: str) -> None:
+    numbers = as_numbers(value, spec)
+    if not np.all(np.isfinite(numbers)):
+        raise CheckFailed(
+            f"{spec.function} returned NaN or infinity for {describe(spec, args)}{why}. Hint: {spec.hint}"
+        )
+
+
+def make_checks(specs: list[Spec]) -> tuple[Callable, Callable, Callable]:
+    """The three test functions of a check module, parametrised over its specs with their rubric points."""
+
+    def params(kind: str) -> list:
+        return [pytest.param(s, id=s.name, marks=pytest.mark.points(f"{s.function}.{kind}")) for s in specs]
+
+    @pytest.mark.parametrize("spec", params("worked"))
+    def test_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
+        check_worked(learner, spec, request)
+
+    @pytest.mark.parametrize("spec", params("reference"))
+    def test_reference(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
+        check_reference(learner, spec, request)
+
+    @pytest.mark.parametrize("spec", params("properties"))
+    def test_properties(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
+        check_properties(learner, spec, request)
+
+    return test_worked, test_reference, test_properties

@@ -1,0 +1,151 @@
+"""The command line: grade ./exercises, one submission or a class folder; build a Gradescope bundle; a release."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from grader import report
+from grader.api import find_submissions, grade_class, grade_submission
+from grader.results import SubmissionResult
+from grader.rubric import FUNCTIONS, RUBRIC
+from grader.sandbox import DEFAULT_LIMITS, Limits
+from grader.submission import is_submission
+
+USAGE = """\
+python -m grader [PATH] [options]       grade ./exercises, one submission, or a class folder
+python -m grader bundle [--out ZIP]     build a Gradescope autograder bundle
+python -m grader release --out DIR      write a learner copy of the project without solutions/"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["bundle"], ["release"]):
+        from grader import packaging  # only these commands need it
+
+        return packaging.main(argv)
+    args = _parser().parse_args(argv)
+    path = Path(args.path)
+    limits = Limits(args.call_timeout, args.submission_timeout, args.memory_mb)
+    if not path.exists():
+        return _misuse(f"{path} does not exist; give a submission folder, a .zip of one, or a class folder", args)
+    if is_submission(path):
+        return _grade_one(path, args, limits)
+    submissions = find_submissions(path) if path.is_dir() else []
+    if not submissions:
+        return _misuse(
+            f"{path} is not a submission (no {', '.join(f'{m}.py' for m in FUNCTIONS)} at its top or in "
+            "exercises/) and holds no submissions (subfolders or .zip files that have them)",
+            args,
+        )
+    if args.gradescope:
+        return _misuse("--gradescope writes the results of one submission; give one submission, not a class folder")
+    return _grade_class(submissions, args, limits)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m grader", usage=USAGE, description=__doc__)
+    p.add_argument("path", nargs="?", default="exercises", help="submission folder or .zip, or a class folder")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (class folder)")
+    p.add_argument("--csv", type=Path, help="gradebook: one row per learner")
+    p.add_argument("--json", type=Path, help="every check of every learner")
+    p.add_argument("--gradescope", type=Path, help="results.json in Gradescope's format (one submission)")
+    p.add_argument("--call-timeout", type=float, default=DEFAULT_LIMITS.call_seconds, help="seconds per call")
+    p.add_argument("--submission-timeout", type=float, default=DEFAULT_LIMITS.submission_seconds)
+    p.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS.memory_mb)
+    return p
+
+
+def _outputs_of(args: argparse.Namespace) -> tuple[Path, ...]:
+    return tuple(p.resolve() for p in (args.csv, args.json, args.gradescope) if p is not None)
+
+
+def _misuse(message: str, args: argparse.Namespace | None = None) -> int:
+    """Say what was wrong; on Gradescope also leave a results.json that tells the learner."""
+    print(f"grader: {message}", file=sys.stderr)
+    if args is not None and args.gradescope:
+        with _atomic(args.gradescope) as out:
+            json.dump(SubmissionResult(name="", error=message).to_gradescope(), out, indent=1)
+    return 2
+
+
+def _grade_one(path: Path, args: argparse.Namespace, limits: Limits) -> int:
+    result = grade_submission(path, limits, _outputs_of(args))
+    sys.stdout.write(report.table(result))
+    with _outputs(args) as write:
+        write(result)
+    if args.gradescope:
+        with _atomic(args.gradescope) as out:
+            json.dump(result.to_gradescope(), out, indent=1)
+    return 0
+
+
+def _grade_class(submissions: list[Path], args: argparse.Namespace, limits: Limits) -> int:
+    from tqdm import tqdm
+
+    started, scores = time.monotonic(), []
+    jobs = max(1, min(args.jobs, len(submissions)))
+    with _outputs(args) as write:
+        bar = tqdm(total=len(submissions), unit="submission", file=sys.stderr, disable=None)
+        for result in grade_class(submissions, jobs, limits):
+            write(result)
+            scores.append((result.name, result.score, result.max_score, result.error))
+            bar.update()
+        bar.close()
+    for name, score, best, error in scores:
+        print(f"{name:<30}{score:>4}/{best:<4}{'  ' + error if error else ''}")
+    print(f"Graded {len(scores)} submission(s) in {time.monotonic() - started:.1f} s with {jobs} jobs.")
+    return 0
+
+
+@contextmanager
+def _outputs(args: argparse.Namespace) -> Iterator:
+    """A writer that streams each result to --csv and --json as it arrives; files appear complete or not at all."""
+    with _atomic(args.csv) as csv_file, _atomic(args.json) as json_file:
+        rows = csv.DictWriter(csv_file, _csv_columns()) if csv_file else None
+        if rows:
+            rows.writeheader()
+        if json_file:
+            json_file.write(f'{{"rubric": {json.dumps(RUBRIC)},\n "submissions": [\n')
+        first = [True]
+
+        def write(result: SubmissionResult) -> None:
+            if rows:
+                rows.writerow(result.csv_row())
+            if json_file:
+                json_file.write(("" if first[0] else ",\n") + json.dumps(result.to_json()))
+                first[0] = False
+
+        yield write
+        if json_file:
+            json_file.write("\n]}\n")
+
+
+def _csv_columns() -> list[str]:
+    return ["learner", *(f"{m}.{f}" for m, names in FUNCTIONS.items() for f in names), "total", "max", "error"]
+
+
+@contextmanager
+def _atomic(path: Path | None) -> Iterator[TextIO | None]:
+    """Write to a temporary file beside path, then rename it into place, so no reader sees half a file."""
+    if path is None:
+        yield None
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", newline="") as out:
+            yield out
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,111 @@
+"""The pytest plugin behind the checks: --submission, the learner fixture, the points marker and the results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader import report
+from grader.checking import CheckFailed, NotImplementedYet
+from grader.results import CheckResult, SubmissionResult
+from grader.rubric import RUBRIC
+from grader.sandbox import Limits, Sandbox
+from grader.submission import Located, NotASubmission, locate
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("backprop-grader")
+    group.addoption("--submission", default="exercises", help="folder or .zip with the exercise modules")
+    group.addoption("--call-timeout", type=float, default=Limits.call_seconds, help="seconds per call")
+    group.addoption("--submission-timeout", type=float, default=Limits.submission_seconds, help="seconds in all")
+    group.addoption("--memory-mb", type=int, default=Limits.memory_mb, help="memory limit of the learner's process")
+    group.addoption("--watch", action="append", default=[], help="an output file the learner's code must not touch")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(check_id): the rubric entry (grader/rubric.py) this check earns")
+    if collector_of(config) is None:  # plain pytest; the API registers its own collector
+        config.pluginmanager.register(Collector(print_table=True), "backprop-collector")
+
+
+def collector_of(config: pytest.Config) -> Collector | None:
+    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Collector)), None)
+
+
+class Collector:
+    """Turns each check's pytest outcome into a CheckResult; prints the table when run as plain pytest."""
+
+    def __init__(self, print_table: bool = False) -> None:
+        self.print_table = print_table
+        self.result = SubmissionResult(name="")
+        self.located: Located | None = None
+        self.started = time.monotonic()
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        ids = [_check_id(item) for item in items]
+        missing, twice = set(RUBRIC) - set(ids), {i for i in ids if ids.count(i) > 1}
+        if missing or twice or not set(ids) <= set(RUBRIC):
+            raise pytest.UsageError(f"checks and rubric disagree: missing {missing}, twice {twice}")
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.located is None:
+            try:
+                self.located = locate(Path(session.config.getoption("--submission")))
+            except NotASubmission as exc:
+                raise pytest.UsageError(str(exc)) from None
+        self.result.name, self.result.notes = self.located.name, self.located.notes
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+        rep = yield
+        if rep.when == "call" or (rep.when == "setup" and not rep.passed):
+            self.result.checks.append(_check_result(item, rep, call))
+        return rep
+
+    def pytest_sessionfinish(self) -> None:
+        order = {check_id: i for i, check_id in enumerate(RUBRIC)}
+        self.result.checks.sort(key=lambda c: order[c.check_id])
+        self.result.seconds = time.monotonic() - self.started
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.print_table:
+            terminalreporter.write_line("")
+            terminalreporter.write(report.table(self.result))
+
+
+@pytest.fixture(scope="session")
+def learner(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """The submission's modules, behind a sandboxed child process."""
+    opt = request.config.getoption
+    located = collector_of(request.config).located
+    limits = Limits(opt("--call-timeout"), opt("--submission-timeout"), opt("--memory-mb"))
+    watch = tuple(Path(p) for p in opt("--watch"))
+    with Sandbox(located.module_dir, limits, watch) as sandbox:
+        yield sandbox
+
+
+def _check_id(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("points")
+    if marker is None or not marker.args or marker.args[0] not in RUBRIC:
+        raise pytest.UsageError(f"{item.nodeid} has no points marker naming a rubric entry")
+    return marker.args[0]
+
+
+def _check_result(item: pytest.Item, rep: pytest.TestReport, call: pytest.CallInfo) -> CheckResult:
+    check_id = _check_id(item)
+    best = RUBRIC[check_id]
+    printed = getattr(item, "learner_output", "")
+    if rep.passed:
+        return CheckResult(check_id, best, best, "passed", output=printed)
+    if rep.skipped:
+        return CheckResult(check_id, 0, best, "unavailable", feedback=str(rep.longrepr[2]).removeprefix("Skipped: "))
+    exc = call.excinfo.value if call.excinfo else None
+    if isinstance(exc, NotImplementedYet):
+        return CheckResult(check_id, 0, best, "not_implemented", feedback=str(exc), output=printed)
+    if isinstance(exc, CheckFailed):
+        return CheckResult(check_id, 0, best, "failed", feedback=str(exc), output=printed)
+    # Anything else is a fault in the check itself: report it plainly, never as the learner's fault.
+    return CheckResult(check_id, 0, best, "failed", feedback=f"grader error: {rep.longreprtext.splitlines()[-1:]}")

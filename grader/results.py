@@ -1,0 +1,104 @@
+"""Result dataclasses: one check, one submission, and their CSV, JSON and Gradescope forms."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from grader.rubric import FUNCTIONS
+
+Status = Literal["passed", "failed", "not_implemented", "unavailable"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one function: points are whole numbers, so totals are exact."""
+
+    check_id: str  # "ssr.predict.worked"
+    points: int
+    max_points: int
+    status: Status
+    feedback: str = ""  # one line: for which input, expected vs got, and a hint; empty when passed
+    output: str = ""  # what the learner's code printed, capped
+
+    @property
+    def function(self) -> str:
+        return self.check_id.rsplit(".", 1)[0]
+
+    @property
+    def kind(self) -> str:
+        return self.check_id.rsplit(".", 1)[1]
+
+
+@dataclass
+class SubmissionResult:
+    """Every check of one submission, or the reason it could not be graded."""
+
+    name: str
+    checks: list[CheckResult] = field(default_factory=list)
+    error: str = ""  # a problem with the submission as a whole
+    notes: list[str] = field(default_factory=list)  # e.g. files the grader ignored
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> int:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def max_score(self) -> int:
+        return sum(c.max_points for c in self.checks if c.status != "unavailable")
+
+    def by_function(self) -> dict[str, tuple[int, int]]:
+        """Points earned and possible per function, in rubric order."""
+        totals = {f"{m}.{f}": [0, 0] for m, names in FUNCTIONS.items() for f in names}
+        for c in self.checks:
+            if c.status != "unavailable":
+                totals[c.function][0] += c.points
+                totals[c.function][1] += c.max_points
+        return {name: (earned, best) for name, (earned, best) in totals.items() if best}
+
+    def csv_row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"learner": self.name}
+        row.update({name: earned for name, (earned, _) in self.by_function().items()})
+        row.update(total=self.score, max=self.max_score, error=self.error)
+        return row
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "learner": self.name,
+            "score": self.score,
+            "max_score": self.max_score,
+            "error": self.error,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 3),
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+    def to_gradescope(self) -> dict[str, Any]:
+        """results.json as Gradescope's autograder specification describes it."""
+        tests = [
+            {
+                "name": c.check_id,
+                "score": c.points,
+                "max_score": c.max_points,
+                "status": "passed" if c.status == "passed" else "failed",
+                "output": "\n".join(x for x in (c.feedback, printed(c.output)) if x),
+                "visibility": "visible",
+            }
+            for c in self.checks
+            if c.status != "unavailable"
+        ]
+        lines = [self.error, *self.notes]
+        return {
+            "score": self.score,
+            "execution_time": round(self.seconds, 3),
+            "output": "\n".join(x for x in lines if x),
+            "tests": tests,
+        }
+
+
+def printed(text: str) -> str:
+    """Learner output, quoted line by line, so nothing it prints can pass for the grader's own words."""
+    if not text.strip():
+        return ""
+    return "Your code printed:\n" + "\n".join(f"  | {line}" for line in text.splitlines()[:20])

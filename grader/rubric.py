@@ -1,0 +1,32 @@
+"""The rubric: every check and its points, in one place (edit here to re-weight the assignment)."""
+
+from __future__ import annotations
+
+# The functions graded, by exercise module, in the order the feedback lists them.
+FUNCTIONS: dict[str, list[str]] = {
+    "gradient_descent": ["step_size", "update", "gradient_descent"],
+    "ssr": ["softplus", "predict", "ssr", "ssr_contributions", "ssr_derivative_b3"],
+    "cross_entropy": [
+        "relu",
+        "raw_outputs",
+        "softmax",
+        "cross_entropy",
+        "cross_entropy_contributions_b3",
+        "cross_entropy_derivative_b3",
+    ],
+    "logistic": ["sigmoid", "binary_cross_entropy", "dloss_da", "da_dz", "dloss_dz", "gradients", "update"],
+}
+
+# Three checks per function: the worked examples' values at the articles' precision, agreement with the
+# reference on seeded random inputs, and properties (type, shape, sizes 1 and 100,000, inputs left
+# unmodified, stability at extreme inputs).
+KINDS = ("worked", "reference", "properties")
+POINTS_PER_KIND = {"worked": 1, "reference": 2, "properties": 1}
+OVERRIDES: dict[str, int] = {}  # e.g. {"gradient_descent.gradient_descent.reference": 4}
+
+RUBRIC: dict[str, int] = {
+    f"{module}.{function}.{kind}": OVERRIDES.get(f"{module}.{function}.{kind}", POINTS_PER_KIND[kind])
+    for module, functions in FUNCTIONS.items()
+    for function in functions
+    for kind in KINDS
+}

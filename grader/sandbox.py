@@ -1,0 +1,388 @@
+"""Runs learner functions in a child process with time, memory and output limits; returns plain, checked data."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader._worker import HEAD, MAGIC, blob_slices, frame
+
+WORKER = Path(__file__).with_name("_worker.py")
+EXAMPLES = Path(__file__).parents[1] / "exercises" / "examples.py"
+NOBODY = 65534  # uid and gid the child drops to when the grader runs as root
+MAX_REPLY_BYTES = 64 * 2**20  # a reply larger than this ends the child
+MAX_OUTPUT_BYTES = 2**20  # file-size limit for the child's stdout/stderr and anything else it writes
+MAX_FILES, MAX_FILE_BYTES = 50, 2**20  # what is copied from a submission folder
+STARTUP_SECONDS = 20.0  # a cold start imports numpy from a cold disk cache
+_drop_root = os.geteuid() == 0  # as root, children run as nobody, unless nobody cannot run this Python
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. Times in seconds, memory in MiB."""
+
+    call_seconds: float = 2.0
+    submission_seconds: float = 60.0
+    memory_mb: int = 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class Outcome:
+    """What one call of a learner function produced, as plain data."""
+
+    ok: bool
+    value: Any = None
+    kind: str = ""  # on failure: not_implemented, exception, import_error, timeout, crashed, tampered, ...
+    message: str = ""
+    output: str = ""  # what the learner's code printed during the call
+    warnings: list[str] = field(default_factory=list)
+    mutated: list[int] = field(default_factory=list)  # positions of arguments the call modified
+
+
+class Sandbox:
+    """One learner's modules behind a child process; a fresh child replaces one that died or timed out."""
+
+    def __init__(self, module_dir: Path | None, limits: Limits = DEFAULT_LIMITS, watch: tuple[Path, ...] = ()) -> None:
+        self.module_dir, self.limits = module_dir, limits
+        self.watch = watch  # the grader's output files: a call that creates or changes one tampered with results
+        self.spent = 0.0  # seconds this submission's calls have taken
+        self.broken: dict[str, Outcome] = {}  # module or function -> the failure that ends it for good
+        self.proc: subprocess.Popen | None = None
+        self.open_fds: list[int] = []
+        self.log = None
+        self.workdir = Path(tempfile.mkdtemp(prefix="backprop-grade-"))
+        self.next_id = 0
+
+    def call(self, module: str, function: str, *args: Any) -> Outcome:
+        """Call module.function(*args) in the child; never raises for anything the learner's code does."""
+        for key in (module, f"{module}.{function}"):
+            if key in self.broken:
+                return self.broken[key]
+        if self.module_dir is None or not (self.module_dir / f"{module}.py").is_file():
+            return self._break(module, Outcome(False, kind="missing_module", message=f"{module}.py is missing"))
+        if self.spent >= self.limits.submission_seconds:
+            msg = f"the submission's time limit ({self.limits.submission_seconds:g} s) was used up"
+            return Outcome(False, kind="budget", message=msg)
+        started, before = time.monotonic(), _stat_all(self.watch)
+        try:
+            out = self._exchange(module, function, args)
+        finally:
+            self.spent += time.monotonic() - started
+        if _stat_all(self.watch) != before:
+            self._kill()
+            changed = Outcome(
+                False, kind="tampered", message="wrote to the grader's output files, which is not allowed"
+            )
+            return self._break(f"{module}.{function}", changed)
+        return out
+
+    def close(self) -> None:
+        self._kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- one exchange ---------------------------------------------------------------------
+
+    def _exchange(self, module: str, function: str, args: tuple) -> Outcome:
+        if self.proc is None:
+            self._start()
+        self.next_id += 1
+        blobs: list[bytes] = []
+        request = {"id": self.next_id, "module": module, "function": function, "args": [encode(a, blobs) for a in args]}
+        try:
+            _send_all(self.to_child, frame(request, blobs))
+        except OSError:
+            return self._died(module, function)
+        reply = self._read_reply(min(self.limits.call_seconds, self.limits.submission_seconds - self.spent))
+        if reply is None:
+            return self._died(module, function)
+        if reply == "timeout":
+            self._kill()
+            secs = self.limits.call_seconds
+            why = Outcome(False, kind="timeout", message=f"did not return within {secs:g} s (an endless loop?)")
+            return self._break(f"{module}.{function}", why)
+        return self._outcome(module, function, reply)
+
+    def _outcome(self, module: str, function: str, message: tuple[dict, list]) -> Outcome:
+        reply, blobs = message
+        if reply.get("id") != self.next_id or not isinstance(reply.get("ok"), bool):
+            self._kill()
+            return Outcome(False, kind="garbled", message="the grader's channel was written to by the submission")
+        out = Outcome(
+            ok=reply["ok"],
+            kind=str(reply.get("kind", ""))[:40],
+            message=" ".join(str(x) for x in (reply.get("type", ""), reply.get("message", "")) if x)[:500],
+            output=str(reply.get("output", ""))[-4096:],
+        )
+        if reply.get("where"):
+            out.message += f" ({str(reply['where'])[:80]})"
+        if out.ok:
+            try:
+                out.value = decode(reply["value"], blobs)
+                out.warnings = [str(w)[:200] for w in reply.get("warnings", [])][:5]
+                out.mutated = [int(i) for i in reply.get("mutated", [])][:10]
+            except (KeyError, TypeError, ValueError) as exc:
+                return Outcome(False, kind="garbled", message=f"the reply could not be read ({exc})")
+        elif out.kind == "tampered":
+            self._kill()  # the child exits after reporting tampering; make sure
+            at_import = out.message.startswith("while importing")
+            return self._break(module if at_import else f"{module}.{function}", out)
+        elif out.kind in ("import_error", "missing_function"):
+            return self._break(module if out.kind == "import_error" else f"{module}.{function}", out)
+        return out
+
+    def _died(self, module: str, function: str) -> Outcome:
+        try:
+            code = self.proc.wait(timeout=1.0) if self.proc else None  # its pipe closed: it is ending
+        except subprocess.TimeoutExpired:
+            code = None
+        self._kill()
+        how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+        why = Outcome(False, kind="crashed", message=f"ended the grading process ({how})")
+        return self._break(f"{module}.{function}", why)
+
+    def _break(self, key: str, outcome: Outcome) -> Outcome:
+        self.broken[key] = outcome
+        return outcome
+
+    # --- the child process ----------------------------------------------------------------
+
+    def _start(self) -> None:
+        global _drop_root
+        while True:
+            try:
+                self._spawn(as_nobody=_drop_root)
+                started = self._read_reply(STARTUP_SECONDS)
+                if isinstance(started, tuple) and started[0].get("ready") is True:
+                    return
+            except PermissionError:  # nobody may not execute this Python at all
+                pass
+            self._kill()
+            if not _drop_root:
+                raise RuntimeError(f"the grader's worker process did not start; see {self.workdir}")
+            _drop_root = False  # nobody cannot reach this Python installation: run as the grader's own user
+
+    def _spawn(self, as_nobody: bool) -> None:
+        req_r, self.to_child = os.pipe()
+        self.from_child, reply_w = os.pipe()
+        self.open_fds = [self.to_child, self.from_child]
+        run = self._stage_files(as_nobody)
+        config = {
+            "fd_in": req_r,
+            "fd_out": reply_w,
+            "module_dir": str(self.workdir / "submission"),
+            "examples": str(self.workdir / "examples.py"),
+        }
+        self.log = open(self.workdir / "child-output.txt", "wb")  # noqa: SIM115  (closed in _kill)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", str(self.workdir / "worker.py"), json.dumps(config)],
+                pass_fds=(req_r, reply_w),
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                cwd=run,
+                env=_child_env(run),
+                start_new_session=True,  # its own process group: killing it ends anything it started
+                preexec_fn=_limit(self.limits, as_nobody),
+            )
+        finally:
+            os.close(req_r)
+            os.close(reply_w)
+
+    def _stage_files(self, as_nobody: bool) -> Path:
+        """Copy what the child reads into its own folder, so it needs nothing else of the project's."""
+        (self.workdir / "submission").mkdir(exist_ok=True)
+        for src in sorted(self.module_dir.glob("*.py"))[:MAX_FILES]:
+            if src.stat().st_size <= MAX_FILE_BYTES:
+                shutil.copyfile(src, self.workdir / "submission" / src.name)
+        shutil.copyfile(WORKER, self.workdir / "worker.py")
+        shutil.copyfile(EXAMPLES, self.workdir / "examples.py")
+        run = self.workdir / "run"
+        run.mkdir(exist_ok=True)
+        if as_nobody:
+            for path in [self.workdir, *self.workdir.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+        return run
+
+    def _read_reply(self, seconds: float) -> tuple[dict, list] | str | None:
+        """A (header, blobs) reply; "timeout" when none came in time; None when the child is gone."""
+        deadline = time.monotonic() + max(seconds, 0.0)
+        head = self._read_exact(HEAD.size, deadline)
+        if not isinstance(head, bytes):
+            return head
+        magic, n_head, n_payload = HEAD.unpack(head)
+        if magic != MAGIC or n_head + n_payload > MAX_REPLY_BYTES:
+            return ({"id": None}, [])
+        body = self._read_exact(n_head + n_payload, deadline)
+        if not isinstance(body, bytes):
+            return body
+        try:
+            reply = json.loads(body[:n_head])
+            return (reply, blob_slices(reply, memoryview(body)[n_head:])) if isinstance(reply, dict) else ({}, [])
+        except (ValueError, TypeError):
+            return ({"id": None}, [])
+
+    def _read_exact(self, n: int, deadline: float) -> bytes | str | None:
+        data = bytearray()
+        while len(data) < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.from_child], [], [], left)[0]:
+                return "timeout"
+            chunk = os.read(self.from_child, min(n - len(data), 1 << 20))
+            if not chunk:
+                return None
+            data += chunk
+        return bytes(data)
+
+    def _kill(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.proc = None
+        for fd in self.open_fds:
+            os.close(fd)
+        self.open_fds = []
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+
+def _stat_all(paths: tuple[Path, ...]) -> list:
+    """What is needed to notice a write: size, modification time and inode of each path (None if missing)."""
+    found = []
+    for path in paths:
+        try:
+            st = path.stat()
+            found.append((st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            found.append(None)
+    return found
+
+
+def _child_env(workdir: Path) -> dict[str, str]:
+    """A scrubbed environment: nothing of the grader's own, one thread for numpy's libraries."""
+    one = "1"
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": one,
+        "OMP_NUM_THREADS": one,
+        "MKL_NUM_THREADS": one,
+    }
+
+
+def _limit(limits: Limits, as_nobody: bool):
+    """The function the child runs before Python starts: resource limits, and no root."""
+
+    def apply() -> None:
+        memory = limits.memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES))
+        cpu = int(limits.submission_seconds) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if as_nobody:
+            resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+
+    return apply
+
+
+# --- values across the pipe: only plain data, rebuilt here by the grader's own numpy --------------
+
+
+def encode(v: Any, blobs: list[bytes]) -> dict:
+    """An argument as header data for the child; array bytes go to blobs."""
+    if isinstance(v, SlopeFunction):
+        return {"t": "fn", "kind": v.kind, "c": list(v.constants)}
+    if isinstance(v, np.ndarray):
+        data = np.ascontiguousarray(v)
+        blobs.append(data.tobytes())
+        return {"t": "array", "dtype": data.dtype.str, "shape": list(data.shape), "blob": len(blobs) - 1}
+    if isinstance(v, list | tuple):
+        return {"t": type(v).__name__, "items": [encode(i, blobs) for i in v]}
+    return {"t": "float" if isinstance(v, float) else "int", "v": v}
+
+
+def decode(v: Any, blobs: list) -> Any:
+    """A reply value as the grader's own objects: Scalar, list, tuple, float64 array, Foreign, None, bool."""
+    if not isinstance(v, dict) or not isinstance(v.get("t"), str):
+        raise ValueError("not an encoded value")
+    t = v["t"]
+    if t == "array":
+        shape = [int(n) for n in v["shape"]]
+        return np.frombuffer(blobs[int(v["blob"])], dtype="<f8").reshape(shape).astype(np.float64)
+    if t in ("list", "tuple"):
+        items = [decode(i, blobs) for i in v["items"]]
+        return items if t == "list" else tuple(items)
+    if t in ("float", "int"):
+        return Scalar(float(v["v"]), str(v.get("type", t))[:40], t == "int")
+    if t == "bool":
+        return bool(v["v"])
+    if t == "none":
+        return None
+    return Foreign(str(v.get("type", "?"))[:80])
+
+
+def _send_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A number the learner returned, with the name of its Python type (float, float64, int...)."""
+
+    value: float
+    type_name: str
+    is_int: bool
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """A returned object that is not plain data: only its type's name crosses over."""
+
+    type_name: str
+
+
+@dataclass(frozen=True)
+class SlopeFunction:
+    """A derivative function, described by data: the child builds it from a fixed menu."""
+
+    kind: str  # "affine": c0 (x - c1); "sigmoids": sum of sigmoid(x + c_i) minus the last constant
+    constants: tuple[float, ...]
+
+    def __call__(self, x: float) -> float:
+        c = self.constants
+        if self.kind == "affine":
+            return c[0] * (x - c[1])
+        return float(sum(0.5 * (1.0 + np.tanh((x + s) / 2.0)) for s in c[:-1]) - c[-1])

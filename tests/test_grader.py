@@ -1,0 +1,288 @@
+"""The grader on fixture submissions: the reference, the stubs, typical mistakes and tampering, exact scores."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+import numpy as np
+import pytest
+
+from exercises import examples as ex
+from grader.api import grade_class, grade_submission
+from grader.checks.test_gradient_descent import CE_SLOPE, SSR_SLOPE
+from grader.results import SubmissionResult
+from grader.rubric import RUBRIC
+from grader.sandbox import Limits
+from solutions import cross_entropy as ce
+from solutions import ssr
+from tests import submissions as sub
+
+FULL = sum(RUBRIC.values())
+FAST = Limits(call_seconds=0.5, submission_seconds=30.0)  # endless loops cost half a second here
+
+
+def checks_of(*functions: str, kinds: tuple[str, ...] = ("worked", "reference", "properties")) -> set[str]:
+    return {f"{f}.{k}" for f in functions for k in kinds}
+
+
+def whole_module(module: str) -> set[str]:
+    return {c for c in RUBRIC if c.startswith(f"{module}.")}
+
+
+VALUES = ("worked", "reference")
+# name -> (how to build it from the reference, the checks it must lose)
+CASES = {
+    "sign_flipped": (
+        lambda d: sub.replace_function(
+            d,
+            "ssr",
+            "def ssr_contributions(observed, predicted):\n    y, y_hat = _pair(observed, predicted)\n"
+            "    return 2.0 * (y - y_hat)",
+        ),
+        checks_of("ssr.ssr_contributions", "ssr.ssr_derivative_b3", kinds=VALUES),
+    ),
+    "minus_two_forgotten": (
+        lambda d: sub.replace_function(
+            d,
+            "ssr",
+            "def ssr_contributions(observed, predicted):\n    y, y_hat = _pair(observed, predicted)\n"
+            "    return -(y - y_hat)",
+        ),
+        checks_of("ssr.ssr_contributions", "ssr.ssr_derivative_b3", kinds=VALUES),
+    ),
+    "not_summed": (
+        lambda d: sub.replace_function(
+            d, "ssr", "def ssr_derivative_b3(observed, predicted):\n    return ssr_contributions(observed, predicted)"
+        ),
+        checks_of("ssr.ssr_derivative_b3"),
+    ),
+    "p_instead_of_p_minus_1": (
+        lambda d: sub.replace_function(
+            d,
+            "cross_entropy",
+            "def cross_entropy_contributions_b3(probabilities, observed):\n"
+            "    p, k = _probabilities_and_classes(probabilities, observed)\n    return p[:, 0]",
+        ),
+        checks_of(
+            "cross_entropy.cross_entropy_contributions_b3", "cross_entropy.cross_entropy_derivative_b3", kinds=VALUES
+        ),
+    ),
+    "learning_rate_twice": (
+        lambda d: sub.replace_function(
+            d,
+            "gradient_descent",
+            "def update(value, derivative, learning_rate):\n"
+            "    return value - step_size(derivative, learning_rate) * learning_rate",
+        ),
+        checks_of("gradient_descent.update", "logistic.update", kinds=VALUES),
+    ),
+    "stopping_rule_off_by_one": (
+        lambda d: sub.replace_function(
+            d,
+            "gradient_descent",
+            """
+            def gradient_descent(derivative_at, start, learning_rate, min_step_size=0.001, max_steps=1000):
+                values = [float(start)]
+                for _ in range(max_steps):
+                    step = step_size(derivative_at(values[-1]), learning_rate)
+                    values.append(values[-1] - step)
+                    if abs(step) < min_step_size:
+                        break
+                return values
+            """,
+        ),
+        checks_of("gradient_descent.gradient_descent", kinds=("reference",)),
+    ),
+    "sys_exit": (
+        lambda d: sub.replace_function(d, "ssr", "def ssr(observed, predicted):\n    import sys\n    sys.exit(0)"),
+        checks_of("ssr.ssr"),
+    ),
+    "os_exit": (
+        lambda d: sub.replace_function(d, "ssr", "def predict(dosage, b3):\n    import os\n    os._exit(0)"),
+        checks_of("ssr.predict"),
+    ),
+    "kills_itself": (
+        lambda d: sub.replace_function(
+            d, "logistic", "def da_dz(a):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)"
+        ),
+        checks_of("logistic.da_dz"),
+    ),
+    "fake_score_line": (
+        lambda d: sub.replace_function(
+            d,
+            "cross_entropy",
+            "def cross_entropy_derivative_b3(probabilities, observed):\n"
+            "    print('Score: 84/84')\n"
+            "    return float(np.sum(cross_entropy_contributions_b3(probabilities, observed)))",
+        ),
+        checks_of("cross_entropy.cross_entropy_derivative_b3"),
+    ),
+    "patches_numpy": (
+        lambda d: sub.replace_function(
+            d,
+            "logistic",
+            "def binary_cross_entropy(y, a):\n    np.testing.assert_allclose = lambda *a, **k: None\n"
+            "    return np.zeros(np.shape(a))",
+        ),
+        checks_of("logistic.binary_cross_entropy"),
+    ),
+    "patches_builtins": (
+        lambda d: sub.replace_function(
+            d,
+            "cross_entropy",
+            "def softmax(raw):\n    import builtins\n    builtins.isinstance = lambda *a: True\n"
+            "    return np.asarray(raw, dtype=float)",
+        ),
+        checks_of("cross_entropy.softmax"),
+    ),
+    "patches_pytest": (
+        lambda d: sub.prepend(d, "logistic", "import pytest\npytest.approx = lambda *a, **k: True\n"),
+        whole_module("logistic"),
+    ),
+    "ships_conftest_and_tests": (
+        lambda d: (
+            (d / "conftest.py").write_text(
+                "import pytest\n@pytest.hookimpl(wrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+                "    rep = yield\n    rep.outcome = 'passed'\n    return rep\n"
+            ),
+            (d / "test_mine.py").write_text("def test_everything():\n    assert True\n"),
+            sub.stubs(d / "stubs"),
+            (d / "stubs" / "ssr.py").replace(d / "ssr.py"),
+        ),
+        whole_module("ssr"),
+    ),
+    "returns_nan": (
+        lambda d: sub.replace_function(
+            d, "cross_entropy", "def softmax(raw):\n    return np.full(np.shape(raw), np.nan)"
+        ),
+        checks_of("cross_entropy.softmax"),
+    ),
+    "wrong_shape": (
+        lambda d: sub.replace_function(
+            d, "cross_entropy", "def cross_entropy(probabilities, observed):\n    return np.zeros((len(observed), 1))"
+        ),
+        checks_of("cross_entropy.cross_entropy"),
+    ),
+    "endless_loop": (
+        lambda d: sub.replace_function(
+            d, "logistic", "def gradients(x1, x2, y, w1, w2, b):\n    while True:\n        pass"
+        ),
+        checks_of("logistic.gradients"),
+    ),
+    "endless_loop_on_import": (
+        lambda d: sub.prepend(d, "cross_entropy", "while True:\n    pass\n"),
+        whole_module("cross_entropy"),
+    ),
+    "module_missing": (lambda d: (d / "cross_entropy.py").unlink(), whole_module("cross_entropy")),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, SubmissionResult]:
+    """Every case graded once, two at a time, as a class folder would be."""
+    root = tmp_path_factory.mktemp("class")
+    folders = [sub.reference(root / "reference"), sub.stubs(root / "stubs")]
+    for name, (build, _) in CASES.items():
+        build(sub.reference(root / name))
+        folders.append(root / name)
+    return {r.name: r for r in grade_class(folders, jobs=2, limits=FAST)}
+
+
+def lost(result: SubmissionResult) -> set[str]:
+    return {c.check_id for c in result.checks if c.status != "passed"}
+
+
+def test_reference_gets_full_marks(graded):
+    result = graded["reference"]
+    assert (result.score, result.max_score, lost(result), result.error) == (FULL, FULL, set(), "")
+
+
+def test_stubs_get_zero_and_say_not_implemented(graded):
+    result = graded["stubs"]
+    assert (result.score, result.max_score) == (0, FULL)
+    assert {c.status for c in result.checks} == {"not_implemented"}
+    assert all(c.feedback.endswith("is not implemented yet") for c in result.checks)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_case_loses_exactly_the_affected_checks(graded, case):
+    result = graded[case]
+    expected = CASES[case][1]
+    assert lost(result) == expected
+    assert result.score == FULL - sum(RUBRIC[c] for c in expected)
+    assert all(c.feedback for c in result.checks if c.status != "passed")  # every loss says why
+    assert not any("Traceback" in c.feedback for c in result.checks)
+
+
+def test_feedback_says_what_went_wrong(graded):
+    def feedback(case: str, check_id: str) -> str:
+        return next(c.feedback for c in graded[case].checks if c.check_id == check_id)
+
+    assert "expected [-5.2, -5.2, -5.22]" in feedback("sign_flipped", "ssr.ssr_contributions.worked")
+    counts = re.search(
+        r"expected (\d+) values, got (\d+)",
+        feedback("stopping_rule_off_by_one", "gradient_descent.gradient_descent.reference"),
+    )
+    assert int(counts[2]) == int(counts[1]) + 1  # one step too many
+    assert "did not return within 0.5 s" in feedback("endless_loop", "logistic.gradients.worked")
+    assert "ended the grading process" in feedback("os_exit", "ssr.predict.worked")
+    assert "signal SIGKILL" in feedback("kills_itself", "logistic.da_dz.worked")
+    assert "looks like the grader's score" in feedback(
+        "fake_score_line", "cross_entropy.cross_entropy_derivative_b3.worked"
+    )
+    assert "numpy.testing.assert_allclose" in feedback("patches_numpy", "logistic.binary_cross_entropy.worked")
+    assert "may not import pytest" in feedback("patches_pytest", "logistic.sigmoid.worked")
+    assert "cross_entropy.py is missing" in feedback("module_missing", "cross_entropy.relu.worked")
+    assert "returned NaN" in feedback("returns_nan", "cross_entropy.softmax.worked")
+    assert "expected shape (1,), got (1, 1)" in feedback("wrong_shape", "cross_entropy.cross_entropy.worked")
+    assert graded["ships_conftest_and_tests"].notes == [
+        "Ignored conftest.py, test_mine.py: the grader runs only the exercise modules, never a submission's tests."
+    ]
+
+
+def test_writing_the_results_file_costs_the_check_and_changes_nothing(tmp_path):
+    target = tmp_path / "results" / "results.json"
+    folder = sub.reference(tmp_path / "writer")
+    sub.replace_function(
+        folder,
+        "logistic",
+        f"def da_dz(a):\n    import os\n    os.makedirs({str(target.parent)!r}, exist_ok=True)\n"
+        f"    open({str(target)!r}, 'w').write('{{\"score\": 1000}}')\n    a = np.asarray(a)\n    return a * (1 - a)",
+    )
+    result = grade_submission(folder, FAST, watch=(target,))
+    assert lost(result) == checks_of("logistic.da_dz")
+    assert result.score == FULL - 4
+    assert all("wrote to the grader's output files" in c.feedback for c in result.checks if c.status == "failed")
+
+
+def test_zip_and_exercises_subfolder_submissions(tmp_path):
+    sub.reference(tmp_path / "nested" / "exercises")
+    archive = tmp_path / "zipped.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in sub.reference(tmp_path / "plain").glob("*.py"):
+            z.write(f, f"my_work/{f.name}")
+    for path in (tmp_path / "nested", archive):
+        assert grade_submission(path, FAST).score == FULL
+
+
+def test_grader_constants_match_the_reference():
+    residual_mean = float(np.mean(np.array(ex.EFFICACY) - ssr.predict(ex.DOSAGE, 0.0)))
+    assert SSR_SLOPE.constants == (2.0 * len(ex.DOSAGE), pytest.approx(residual_mean, abs=1e-15))
+    z = ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, 0.0)
+    np.testing.assert_allclose(CE_SLOPE.constants[:-1], z[:, 0] - np.logaddexp(z[:, 1], z[:, 2]), rtol=1e-14)
+    for b3 in (-2.0, 0.0, 1.5):
+        p = ce.softmax(ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3))
+        assert CE_SLOPE(b3) == pytest.approx(ce.cross_entropy_derivative_b3(p, ex.OBSERVED_SPECIES), abs=1e-12)
+        assert SSR_SLOPE(b3) == pytest.approx(ssr.ssr_derivative_b3(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3)), abs=1e-12)
+
+
+def test_gradescope_results_follow_the_spec(graded):
+    data = json.loads(json.dumps(graded["sign_flipped"].to_gradescope()))
+    assert data["score"] == FULL - 6 and isinstance(data["score"], int)
+    assert {"score", "execution_time", "tests"} <= data.keys()
+    for test in data["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= test.keys()
+        assert test["status"] in ("passed", "failed")
+    assert sum(t["max_score"] for t in data["tests"]) == FULL
