@@ -11,9 +11,13 @@ import importlib.util
 import io
 import json
 import math
+import operator
 import os
+import resource
+import socket
 import struct
 import sys
+import time
 import traceback
 import types
 import warnings
@@ -66,11 +70,14 @@ def snapshot() -> dict:
 
 def tampering(before: dict) -> list:
     """Names replaced or removed in a guarded namespace (new names are fine: `import numpy.typing` adds one)."""
-    missing = object()
-    changed = []
+    missing, changed = object(), []
     for name, mod in GUARDED.items():
-        now = vars(mod)
-        changed += [f"{name}.{k}" for k, v in before[name].items() if now.get(k, missing) is not v]
+        now, old = vars(mod), before[name]
+        if len(now) == len(old) and all(map(operator.is_, now.values(), old.values())):
+            continue  # the usual case, checked at C speed: same names, same objects, same order
+        changed += [f"{name}.{k}" for k, v in old.items() if now.get(k, missing) is not v]
+        if not changed:
+            before[name] = dict(now)  # only additions: accept them once
     return changed[:5]
 
 
@@ -200,15 +207,86 @@ def send(fd: int, data: bytes) -> None:
         view = view[_write(fd, view) :]
 
 
-def main() -> None:
-    sys.path.pop(0)  # -I puts this file's folder first; learner code must not import from it
-    config = json.loads(sys.argv[1])
+def template(control_fd: int) -> None:
+    """Fork server: for each request, fork a fresh worker from this process, which never runs learner code."""
+    control = socket.socket(fileno=control_fd)
+    statuses: dict = {}
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+        except OSError:
+            return
+        if not message:
+            return  # the grader is gone
+        request = _loads(message)
+        if request["op"] == "status":
+            control.send(_dumps({"status": exit_status(request["pid"], statuses)}).encode())
+            continue
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            become_worker(request, fds)
+        for fd in fds:
+            os.close(fd)
+        _reap(statuses)
+        control.send(_dumps({"pid": pid}).encode())
+
+
+def exit_status(pid: int, statuses: dict, wait_seconds: float = 1.0):
+    """How a forked worker ended: its exit code, minus the signal number if a signal ended it, or None."""
+    deadline = time.monotonic() + wait_seconds
+    while pid not in statuses and time.monotonic() < deadline:
+        _reap(statuses)
+        time.sleep(0.005)
+    status = statuses.pop(pid, None)
+    return None if status is None else os.waitstatus_to_exitcode(status)
+
+
+def _reap(statuses: dict) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        statuses[pid] = status
+
+
+def become_worker(request: dict, fds: list) -> None:
+    """In a freshly forked child: its own session, limits, folder and environment; then serve the learner."""
+    try:
+        os.setsid()
+        fd_in, fd_out, log = fds
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        for kind, value in request["limits"].items():
+            resource.setrlimit(getattr(resource, kind), (value, value))
+        os.chdir(request["run"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        start_worker({**request["config"], "fd_in": fd_in, "fd_out": fd_out})
+    except BaseException:
+        traceback.print_exc()
+        os._exit(70)
+    os._exit(0)
+
+
+def start_worker(config: dict) -> None:
     sys.meta_path.insert(0, Blocker())
     for name in [m for m in sys.modules if m.split(".")[0] in BLOCKED]:
         del sys.modules[name]
     setup_package(config)
     with contextlib.suppress(EOFError):  # the parent closed the pipe: grading is over
         serve(config)
+
+
+def main() -> None:
+    sys.path.pop(0)  # -I puts this file's folder first; learner code must not import from it
+    if sys.argv[1] == "--template":
+        template(int(sys.argv[2]))
+    else:
+        start_worker(json.loads(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import pytest
 
 from grader.plugin import Collector
 from grader.results import SubmissionResult
-from grader.sandbox import DEFAULT_LIMITS, Limits
+from grader.sandbox import DEFAULT_LIMITS, Limits, prestart
 from grader.submission import NotASubmission, is_submission, locate
 
 CHECKS = Path(__file__).with_name("checks")
@@ -29,6 +29,7 @@ def grade_submission(
     """
     started = time.monotonic()
     located = locate(Path(path))
+    prestart()
     collector = Collector()
     collector.located = located
     args = [

@@ -78,7 +78,11 @@ def call(learner: Sandbox, spec: Spec, args: tuple, request: pytest.FixtureReque
 
 def run(learner: Sandbox, spec: Spec, args: tuple, request: pytest.FixtureRequest) -> Outcome:
     """One call of the learner's function that returned normally, without printing a fake score."""
-    out = learner.call(spec.module, spec.name, *args)
+    return accept(learner.call(spec.module, spec.name, *args), spec, args, request)
+
+
+def accept(out: Outcome, spec: Spec, args: tuple, request: pytest.FixtureRequest) -> Outcome:
+    """The outcome, if the call returned normally and played fair; CheckFailed saying why not otherwise."""
     node = request.node
     node.learner_output = (getattr(node, "learner_output", "") + out.output)[-2048:]
     if FAKE_SCORE.search(out.output):
@@ -257,9 +261,9 @@ def check_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -
 def check_reference(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
     ref = reference(spec)
     rng = np.random.default_rng(zlib.crc32(spec.function.encode()))
-    for _ in range(RANDOM_CASES):
-        args = spec.random_args(rng)
-        got, want = call(learner, spec, args, request), ref(*args)
+    cases = [spec.random_args(rng) for _ in range(RANDOM_CASES)]
+    for args, out in zip(cases, learner.call_many(spec.module, spec.name, cases), strict=True):
+        got, want = accept(out, spec, args, request).value, ref(*args)
         if spec.returns == "floats" and isinstance(got, list) and len(got) != len(want):
             raise CheckFailed(
                 f"{spec.function} for {describe(spec, args)}: expected {len(want)} values, got {len(got)}. "

@@ -35,6 +35,25 @@ def collector_of(config: pytest.Config) -> Collector | None:
     return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Collector)), None)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+    """A failed check's report is its one line of feedback: no traceback to read, and none to build."""
+    if call.when != "call" or call.excinfo is None or not isinstance(call.excinfo.value, CheckFailed):
+        return None  # pytest's own report
+    return pytest.TestReport(
+        item.nodeid,
+        item.location,
+        dict.fromkeys(item.keywords, 1),
+        "failed",
+        str(call.excinfo.value),
+        call.when,
+        duration=call.duration,
+        start=call.start,
+        stop=call.stop,
+        user_properties=item.user_properties,
+    )
+
+
 class Collector:
     """Turns each check's pytest outcome into a CheckResult; prints the table when run as plain pytest."""
 

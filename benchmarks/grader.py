@@ -1,0 +1,80 @@
+"""Benchmark the grader: one submission from process start to exit, and a class of 100 on this machine."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests import submissions as sub  # noqa: E402
+
+CLASS_SIZE = 100
+REPEATS = 5
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        p = int(status.parent.name)
+        children.setdefault(int(fields["PPid"]), []).append(p)
+        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total / 1024
+
+
+def timed(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of a command and everything it starts."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0.0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    proc.wait()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{args} failed with exit code {proc.returncode}")
+    return time.perf_counter() - started, peak[0]
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    try:
+        one = sub.reference(work / "one")
+        runs = [timed([sys.executable, "-m", "grader", str(one)]) for _ in range(REPEATS)]
+        print(f"one submission, process start to exit: median {statistics.median(r[0] for r in runs):.2f} s "
+              f"(min {min(r[0] for r in runs):.2f}, max {max(r[0] for r in runs):.2f}) over {REPEATS} runs")  # fmt: skip
+        klass = work / "class"
+        for i in range(CLASS_SIZE):
+            (sub.stubs if i % 4 == 3 else sub.reference)(klass / f"learner{i:03d}")
+        seconds, peak = timed([sys.executable, "-m", "grader", str(klass), "--jobs", "2", "--csv", str(work / "g.csv")])
+        print(f"{CLASS_SIZE} submissions, --jobs 2: {seconds:.1f} s, peak memory {peak:.0f} MB (whole process tree)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
