@@ -75,7 +75,7 @@ def dosage_chain(
     output = {"w3": f["top"], "w4": f["bottom"], "b3": ones}
     if name in output:
         return chain | {f"dy_hat/d{name}": output[name]}
-    node, weight = ("top", params["w3"]) if name in ("w1", "b1") else ("bottom", params["w4"])
+    node, weight = ("top", w[4]) if name in ("w1", "b1") else ("bottom", w[5])  # w3 or w4
     chain[f"dy_hat/d{node}"] = np.full_like(x, weight)
     chain[f"d{node}/d{node}_in"] = sigmoid(f[f"{node}_in"])  # softplus' slope is the sigmoid
     chain[f"d{node}_in/d{name}"] = x if name.startswith("w") else ones
@@ -152,8 +152,9 @@ def relu_derivative(x: ArrayLike) -> np.ndarray:
     """ReLU's slope: 1 where x > 0, else 0 -- including at exactly 0.
 
     ReLU has a kink at 0 with no derivative there; any value in [0, 1] is a valid subgradient.
-    0 is the usual choice (it matches numpy's and the big frameworks' convention), it keeps a node
-    that receives exactly 0 switched off, and random inputs land exactly on 0 with probability 0.
+    0 is the usual choice (PyTorch and TensorFlow make it too): a node whose input is exactly 0 outputs 0
+    and stays switched off, and real-valued inputs land exactly on 0 so rarely that the choice hardly
+    ever matters. A finite difference across the kink gives 1/2, which is why the tests keep away from it.
     """
     return (check.numbers(x, "x") > 0).astype(float)[()]
 
@@ -220,7 +221,7 @@ def _iris_contributions(x: np.ndarray, t: np.ndarray, w: np.ndarray) -> tuple[np
     f = _iris_forward(x, w)
     dL_dz = f["p"] - t  # (n, 3): SoftMax and cross-entropy together
     dL_dw_o = dL_dz[:, :, None] * f["hidden"][:, None, :]  # (n, 3, 1) * (n, 1, 2) -> (n, 3, 2)
-    dL_dhidden_in = (dL_dz @ w[6:12].reshape(3, 2)) * (f["hidden_in"] > 0)  # (n, 3) @ (3, 2) -> (n, 2)
+    dL_dhidden_in = (dL_dz @ w[6:12].reshape(3, 2)) * (f["hidden_in"] > 0)  # (n, 3) @ (3, 2) -> (n, 2); slope 0 at 0
     dL_dw_h = dL_dhidden_in[:, :, None] * x[:, None, :]  # (n, 2, 1) * (n, 1, 2) -> (n, 2, 2)
     n = len(x)
     return f["p"], np.hstack([dL_dw_h.reshape(n, 4), dL_dhidden_in, dL_dw_o.reshape(n, 6), dL_dz])  # (n, 15)
