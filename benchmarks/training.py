@@ -28,7 +28,7 @@ def best_time(train, *args, **kwargs) -> tuple[float, tuple]:
 
 
 def main() -> None:
-    seconds, (_, losses, _) = best_time(bp.train_dosage, ex.DOSAGE, ex.EFFICACY, learning_rate=0.1, steps=2000, seed=0)
+    seconds, (_, losses, _) = best_time(bp.train_dosage, ex.DOSAGE, ex.EFFICACY, learning_rate=0.03, steps=5000, seed=0)
     steps = len(losses) - 1
     fit = int(np.argmax(losses < 0.01)) if (losses < 0.01).any() else None
     print(f"dosage, 3 samples, 7 parameters: {steps} steps in {seconds:.3f} s ({1e6 * seconds / steps:.0f} us/step)")

@@ -106,7 +106,7 @@ def gradient_totals(per_sample: Mapping[str, ArrayLike]) -> dict[str, float]:
 
 
 def train_dosage(
-    dosage: ArrayLike, observed: ArrayLike, learning_rate: float = 0.1, steps: int = 2000, seed: int = 0
+    dosage: ArrayLike, observed: ArrayLike, learning_rate: float = 0.03, steps: int = 5000, seed: int = 0
 ) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
     """Gradient descent on all seven parameters from a seeded standard-normal start.
 
