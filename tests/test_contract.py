@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-MODULES = ["gradient_descent", "ssr", "cross_entropy", "logistic"]
+MODULES = ["gradient_descent", "ssr", "cross_entropy", "logistic", "backprop"]
 CONTRACT = {
     "gradient_descent": ["step_size", "update", "gradient_descent"],
     "ssr": ["softplus", "predict", "ssr", "ssr_contributions", "ssr_derivative_b3"],
@@ -23,6 +23,25 @@ CONTRACT = {
         "cross_entropy_derivative_b3",
     ],
     "logistic": ["sigmoid", "binary_cross_entropy", "dloss_da", "da_dz", "dloss_dz", "gradients", "update"],
+    "backprop": [
+        "dosage_parameters",
+        "dosage_forward",
+        "dssr_dw3",
+        "dssr_dw1",
+        "dosage_chain",
+        "dosage_gradients",
+        "gradient_totals",
+        "train_dosage",
+        "iris_parameters",
+        "iris_forward",
+        "relu_derivative",
+        "dce_dz",
+        "dce_dw_bottom_setosa",
+        "dce_dw_petal_top",
+        "iris_chain",
+        "iris_gradients",
+        "train_iris",
+    ],
 }
 # What the pure modules may import: no streamlit, no file or process access.
 ALLOWED_IMPORTS = {"__future__", "collections", "numpy", "typing", "exercises", "solutions"}
@@ -70,6 +89,12 @@ def test_math_modules_are_pure(path):
                 assert name.split(".")[0] in ALLOWED_IMPORTS, f"{path.name} imports {name}"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             assert node.func.id not in {"open", "exec", "eval", "print"}, f"{path.name} calls {node.func.id}"
+
+
+def test_both_sides_name_the_parameters_alike():
+    stubs, refs = importlib.import_module("exercises.backprop"), importlib.import_module("solutions.backprop")
+    for names in ("DOSAGE_NAMES", "IRIS_NAMES"):
+        assert getattr(stubs, names) == getattr(refs, names)
 
 
 def test_every_python_file_starts_with_a_docstring():

@@ -1,0 +1,1 @@
+"""Timing scripts (run one with: python benchmarks/<name>.py)."""
