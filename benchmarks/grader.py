@@ -70,7 +70,8 @@ def main() -> None:
         klass = work / "class"
         for i in range(CLASS_SIZE):
             (sub.stubs if i % 4 == 3 else sub.reference)(klass / f"learner{i:03d}")
-        seconds, peak = timed([sys.executable, "-m", "grader", str(klass), "--jobs", "2", "--csv", str(work / "g.csv")])
+        command = [sys.executable, "-m", "grader", str(klass), "--jobs", "2", "--csv", str(work / "g.csv")]
+        seconds, peak = timed(command)
         print(f"{CLASS_SIZE} submissions, --jobs 2: {seconds:.1f} s, peak memory {peak:.0f} MB (whole process tree)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
