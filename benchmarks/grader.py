@@ -64,9 +64,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     try:
         one = sub.reference(work / "one")
-        runs = [timed([sys.executable, "-m", "grader", str(one)]) for _ in range(REPEATS)]
-        print(f"one submission, process start to exit: median {statistics.median(r[0] for r in runs):.2f} s "
-              f"(min {min(r[0] for r in runs):.2f}, max {max(r[0] for r in runs):.2f}) over {REPEATS} runs")  # fmt: skip
+        seconds = [timed([sys.executable, "-m", "grader", str(one)])[0] for _ in range(REPEATS)]
+        spread = f"min {min(seconds):.2f}, max {max(seconds):.2f}, over {REPEATS} runs"
+        print(f"one submission, process start to exit: median {statistics.median(seconds):.2f} s ({spread})")
         klass = work / "class"
         for i in range(CLASS_SIZE):
             (sub.stubs if i % 4 == 3 else sub.reference)(klass / f"learner{i:03d}")
