@@ -14,6 +14,7 @@ import math
 import operator
 import os
 import resource
+import signal
 import socket
 import struct
 import sys
@@ -30,16 +31,31 @@ BLOCKED = ("solutions", "grader", "tests", "pytest", "_pytest", "dashboard")
 MAX_ITEMS = 1_000_000  # largest array or list sent back
 MAX_TEXT = 4096  # printed output kept per call
 GUARDED = {"builtins": builtins, "numpy": np, "numpy.testing": np.testing, "json": json}
-_dumps, _loads, _write = json.dumps, json.loads, os.write  # bound before learner code can replace them
+IOV_MAX = 512  # buffers per writev call, well under Linux's limit of 1024
+_dumps, _loads, _writev = json.dumps, json.loads, os.writev  # bound before learner code can replace them
 
 
 # --- framing, shared with the parent: a JSON header, then the raw bytes of any arrays -----------
 
 
-def frame(header: dict, blobs: list) -> bytes:
-    """One message: header["blobs"] lists each blob's length; arrays name their blob by index."""
-    head = _dumps({**header, "blobs": [len(b) for b in blobs]}).encode()
-    return HEAD.pack(MAGIC, len(head), sum(len(b) for b in blobs)) + head + b"".join(blobs)
+def frame(header: dict, blobs: list) -> list:
+    """One message as a list of buffers, sent without joining them: header["blobs"] lists each blob's size in
+    bytes, and arrays name their blob by index. Blobs are bytes or C-contiguous numpy arrays."""
+    sizes = [memoryview(b).nbytes for b in blobs]
+    head = _dumps({**header, "blobs": sizes}).encode()
+    return [HEAD.pack(MAGIC, len(head), sum(sizes)), head, *blobs]
+
+
+def send(fd: int, buffers: list) -> None:
+    """Write every buffer, in order, however many writes it takes (os.writev may write only part)."""
+    views = [memoryview(b).cast("B") for b in buffers if memoryview(b).nbytes]
+    while views:
+        written = _writev(fd, views[:IOV_MAX])
+        while views and written >= views[0].nbytes:
+            written -= views[0].nbytes
+            views.pop(0)
+        if written:
+            views[0] = views[0][written:]
 
 
 def blob_slices(header: dict, payload) -> list:
@@ -123,7 +139,7 @@ def encode(v, blobs, depth=0):
     if isinstance(v, np.ndarray):
         if v.dtype.kind not in "biuf" or v.size > MAX_ITEMS:
             return {"t": "other", "type": f"ndarray of {v.dtype} with {v.size} values"}
-        blobs.append(np.ascontiguousarray(v, dtype="<f8").tobytes())
+        blobs.append(np.ascontiguousarray(v, dtype="<f8"))
         return {"t": "array", "shape": list(v.shape), "blob": len(blobs) - 1}
     if type(v) in (list, tuple) and depth < 3 and len(v) <= MAX_ITEMS:
         return {"t": type(v).__name__, "items": [encode(i, blobs, depth + 1) for i in v]}
@@ -131,9 +147,11 @@ def encode(v, blobs, depth=0):
 
 
 def learner_line(tb, module_dir: str) -> str:
-    """Where in the learner's own files the error happened, e.g. 'ssr.py line 12'."""
-    frames = [f for f in traceback.extract_tb(tb) if f.filename.startswith(module_dir)]
-    return f"{os.path.basename(frames[-1].filename)} line {frames[-1].lineno}" if frames else ""
+    """Where in the learner's own files the error happened, e.g. 'ssr.py line 12' (no source is read)."""
+    ours = [
+        (f.f_code.co_filename, line) for f, line in traceback.walk_tb(tb) if f.f_code.co_filename.startswith(module_dir)
+    ]
+    return f"{os.path.basename(ours[-1][0])} line {ours[-1][1]}" if ours else ""
 
 
 def failure(kind, exc, module_dir):
@@ -141,33 +159,82 @@ def failure(kind, exc, module_dir):
     return {"ok": False, "kind": kind, "type": type(exc).__name__, "message": str(exc)[:500], "where": where}
 
 
-def run_call(req, blobs_in, clean, module_dir):
+class CallTimeout(BaseException):
+    """Raised inside learner code when a call runs out of time (a BaseException, so `except Exception` in
+    learner code does not swallow it)."""
+
+
+def on_alarm(signum, frame):
+    raise CallTimeout
+
+
+def load(module_name: str, clean: dict, module_dir: str):
+    """The learner's module, or a failed reply if importing it failed or changed the guarded namespaces."""
+    fresh = f"exercises.{module_name}" not in sys.modules
     try:
-        module = importlib.import_module(f"exercises.{req['module']}")
+        module = importlib.import_module(f"exercises.{module_name}")
     except BaseException as exc:  # a SyntaxError, a NameError at module level, a blocked import...
-        return failure("import_error", exc, module_dir), []
-    problems = tampering(clean)
+        return None, failure("import_error", exc, module_dir)
+    problems = tampering(clean) if fresh else []
     if problems:
-        return {"ok": False, "kind": "tampered", "message": "while importing: " + ", ".join(problems)}, []
-    fn = getattr(module, req["function"], None)
-    if not callable(fn):
-        msg = f"{req['module']}.py has no function {req['function']}"
-        return {"ok": False, "kind": "missing_function", "message": msg}, []
-    args = [decode(a, blobs_in) for a in req["args"]]
+        return None, {"ok": False, "kind": "tampered", "message": "while importing: " + ", ".join(problems)}
+    return module, None
+
+
+def run_call(fn, args, clean, seconds):
+    """Call fn(*args) with a time limit, and say what came back and what the call did on the way."""
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
-        value = fn(*args)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            value = fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     mutated = [
         i for i, (a, b) in enumerate(zip(args, before, strict=True)) if b is not None and not np.array_equal(a, b, True)
     ]
     problems = tampering(clean)
     if problems:
-        return {"ok": False, "kind": "tampered", "message": ", ".join(problems)}, []
-    blobs = []
-    reply = {"ok": True, "value": encode(value, blobs), "mutated": mutated}
-    reply["warnings"] = [str(w.message)[:200] for w in caught][:5]
-    return reply, blobs
+        return {"ok": False, "kind": "tampered", "message": ", ".join(problems)}, None
+    return {"ok": True, "mutated": mutated, "warnings": [str(w.message)[:200] for w in caught][:5]}, value
+
+
+def run_request(req, blobs_in, clean, module_dir):
+    """Every call of one request, up to the first that fails: (replies, blobs of their arrays)."""
+    module, failed = load(req["module"], clean, module_dir)
+    if failed:
+        return [failed], []
+    fn = getattr(module, req["function"], None)
+    if not callable(fn):
+        return [
+            {
+                "ok": False,
+                "kind": "missing_function",
+                "message": f"{req['module']}.py has no function {req['function']}",
+            }
+        ], []
+    replies, blobs = [], []
+    for encoded in req["calls"]:
+        out = io.StringIO()
+        sys.stdout = sys.stderr = out
+        try:
+            reply, value = run_call(fn, [decode(a, blobs_in) for a in encoded], clean, req["call_seconds"])
+            if reply["ok"]:
+                reply["value"] = encode(value, blobs)
+        except CallTimeout:
+            reply = {"ok": False, "kind": "timeout", "message": "ran out of time"}
+        except NotImplementedError as exc:
+            reply = failure("not_implemented", exc, module_dir)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the call failed, the worker goes on
+            reply = failure("exception", exc, module_dir)
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        reply["output"] = out.getvalue()[-MAX_TEXT:]
+        replies.append(reply)
+        if not reply["ok"]:
+            break
+    return replies, blobs
 
 
 def read_exact(stream, n: int) -> bytes:
@@ -185,26 +252,10 @@ def serve(config: dict) -> None:
         _, n_head, n_payload = HEAD.unpack(read_exact(reader, HEAD.size))
         req = _loads(read_exact(reader, n_head))
         blobs_in = blob_slices(req, memoryview(read_exact(reader, n_payload)))
-        out = io.StringIO()
-        sys.stdout = sys.stderr = out
-        try:
-            reply, blobs = run_call(req, blobs_in, clean, module_dir)
-        except NotImplementedError as exc:
-            reply, blobs = failure("not_implemented", exc, module_dir), []
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the call failed, the worker goes on
-            reply, blobs = failure("exception", exc, module_dir), []
-        finally:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        reply.update(id=req["id"], output=out.getvalue()[-MAX_TEXT:])
-        send(fd_out, frame(reply, blobs))
-        if reply.get("kind") == "tampered":
+        replies, blobs = run_request(req, blobs_in, clean, module_dir)
+        send(fd_out, frame({"id": req["id"], "replies": replies}, blobs))
+        if replies[-1].get("kind") == "tampered":
             os._exit(3)  # this process is no longer trustworthy; the parent starts a fresh one
-
-
-def send(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[_write(fd, view) :]
 
 
 def template(control_fd: int) -> None:
@@ -273,6 +324,7 @@ def become_worker(request: dict, fds: list) -> None:
 
 
 def start_worker(config: dict) -> None:
+    signal.signal(signal.SIGALRM, on_alarm)
     sys.meta_path.insert(0, Blocker())
     for name in [m for m in sys.modules if m.split(".")[0] in BLOCKED]:
         del sys.modules[name]

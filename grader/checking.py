@@ -71,16 +71,6 @@ class Spec:
 # --- calling the learner ------------------------------------------------------------------------
 
 
-def call(learner: Sandbox, spec: Spec, args: tuple, request: pytest.FixtureRequest) -> Any:
-    """The learner's return value, or CheckFailed saying what went wrong for these arguments."""
-    return run(learner, spec, args, request).value
-
-
-def run(learner: Sandbox, spec: Spec, args: tuple, request: pytest.FixtureRequest) -> Outcome:
-    """One call of the learner's function that returned normally, without printing a fake score."""
-    return accept(learner.call(spec.module, spec.name, *args), spec, args, request)
-
-
 def accept(out: Outcome, spec: Spec, args: tuple, request: pytest.FixtureRequest) -> Outcome:
     """The outcome, if the call returned normally and played fair; CheckFailed saying why not otherwise."""
     node = request.node
@@ -250,8 +240,9 @@ def reference(spec: Spec) -> Callable:
 
 
 def check_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
-    for case in spec.worked:
-        got = call(learner, spec, case.args, request)
+    outcomes = learner.call_many(spec.module, spec.name, [case.args for case in spec.worked])
+    for case, out in zip(spec.worked, outcomes, strict=True):
+        got = accept(out, spec, case.args, request).value
         if case.pick is not None:
             check_kind(spec, case.args, got)
             got = case.pick(got)
@@ -278,12 +269,13 @@ def check_properties(learner: Sandbox, spec: Spec, request: pytest.FixtureReques
     if spec.sized_args is not None:
         cases += [spec.sized_args(n) for n in SIZES]
         cases.append(tuple(a.tolist() if isinstance(a, np.ndarray) else a for a in spec.sized_args(3)))  # lists work
-    for args in cases:
-        value = call(learner, spec, args, request)
+    outcomes = learner.call_many(spec.module, spec.name, cases + list(spec.extreme_args))
+    for args, out in zip(cases, outcomes, strict=False):
+        value = accept(out, spec, args, request).value
         check_kind(spec, tuple(np.asarray(a) if isinstance(a, list) else a for a in args), value)
         _check_finite(spec, args, value, "")
-    for args in spec.extreme_args:
-        out = run(learner, spec, args, request)
+    for args, out in zip(spec.extreme_args, outcomes[len(cases) :], strict=True):
+        accept(out, spec, args, request)
         if out.warnings:
             raise CheckFailed(
                 f"{spec.function} is not stable for {describe(spec, args)}: numpy warned "

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from grader._worker import HEAD, MAGIC, blob_slices, frame
+from grader._worker import HEAD, MAGIC, blob_slices, frame, send
 
 WORKER = Path(__file__).with_name("_worker.py")
 EXAMPLES = Path(__file__).parents[1] / "exercises" / "examples.py"
@@ -78,19 +78,13 @@ class Sandbox:
         return self.call_many(module, function, [args])[0]
 
     def call_many(self, module: str, function: str, calls: list[tuple]) -> list[Outcome]:
-        """One outcome per argument tuple, in order. Small requests are sent ahead in a batch, so the child
-        works while the grader compares; a batch stays under the pipe's buffer, so neither side blocks."""
-        frames = [self._request(module, function, args) for args in calls]
-        outcomes: list[Outcome] = []
-        while len(outcomes) < len(frames):
-            batch, size = [], 0
-            for item in frames[len(outcomes) :]:
-                if batch and size + len(item[1]) > PIPELINE_BYTES:
-                    break
-                batch.append(item)
-                size += len(item[1])
-            outcomes += self._batch(module, function, batch)
-        return outcomes
+        """One outcome per argument tuple, in order, stopping at the first failed call (the later entries
+        repeat its outcome). The first call goes alone, so a function that fails at once costs one call;
+        the rest go in one request, which the child answers in one reply."""
+        outcomes = self._batch(module, function, calls[:1])
+        if calls[1:] and outcomes[0].ok:
+            outcomes += self._batch(module, function, calls[1:])
+        return outcomes + [outcomes[-1]] * (len(calls) - len(outcomes))
 
     def close(self) -> None:
         self._kill()
@@ -102,27 +96,19 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- one exchange ---------------------------------------------------------------------
-
-    def _request(self, module: str, function: str, args: tuple) -> tuple[int, bytes]:
-        self.next_id += 1
-        blobs: list[bytes] = []
-        header = {"id": self.next_id, "module": module, "function": function, "args": [encode(a, blobs) for a in args]}
-        return self.next_id, frame(header, blobs)
-
-    def _batch(self, module: str, function: str, batch: list[tuple[int, bytes]]) -> list[Outcome]:
+    def _batch(self, module: str, function: str, calls: list[tuple]) -> list[Outcome]:
         refusal = self._refusal(module, function)
         if refusal is not None:
-            return [refusal] * len(batch)
+            return [refusal]
         started, before = time.monotonic(), _stat_all(self.watch)
         try:
-            outcomes = self._exchange(module, function, batch)
+            outcomes = self._exchange(module, function, calls)
         finally:
             self.spent += time.monotonic() - started
         if _stat_all(self.watch) != before:
             self._kill()
             message = "wrote to the grader's output files, which is not allowed"
-            return [self._break(f"{module}.{function}", Outcome(False, kind="tampered", message=message))] * len(batch)
+            return [self._break(f"{module}.{function}", Outcome(False, kind="tampered", message=message))]
         return outcomes
 
     def _refusal(self, module: str, function: str) -> Outcome | None:
@@ -137,32 +123,45 @@ class Sandbox:
             return Outcome(False, kind="budget", message=msg)
         return None
 
-    def _exchange(self, module: str, function: str, batch: list[tuple[int, bytes]]) -> list[Outcome]:
+    def _exchange(self, module: str, function: str, calls: list[tuple]) -> list[Outcome]:
+        """Send the calls in one request; the reply holds an outcome per call, up to the first failure."""
         if self.pid is None:
             self._start()
+        self.next_id += 1
+        blobs: list = []
+        request = {
+            "id": self.next_id,
+            "module": module,
+            "function": function,
+            "calls": [[encode(a, blobs) for a in args] for args in calls],
+            "call_seconds": self.limits.call_seconds,
+        }
         try:
-            _send_all(self.to_child, b"".join(data for _, data in batch))
+            send(self.to_child, frame(request, blobs))
         except OSError:
-            return [self._died(module, function)] * len(batch)
-        outcomes: list[Outcome] = []
-        for request_id, _ in batch:
-            reply = self._read_reply(min(self.limits.call_seconds, self.limits.submission_seconds - self.spent))
-            if reply is None:
-                outcomes.append(self._died(module, function))
-            elif reply == "timeout":
-                self._kill()
-                secs = self.limits.call_seconds
-                why = Outcome(False, kind="timeout", message=f"did not return within {secs:g} s (an endless loop?)")
-                outcomes.append(self._break(f"{module}.{function}", why))
-            else:
-                outcomes.append(self._outcome(module, function, reply, request_id))
-            if self.pid is None:  # the child is gone: the calls still queued in it were never answered
-                return outcomes + [outcomes[-1]] * (len(batch) - len(outcomes))
-        return outcomes
+            return [self._died(module, function)]
+        # The child stops each call at call_seconds itself; this deadline catches a child that does not.
+        wait = min(self.limits.call_seconds * len(calls) + 1.0, self.limits.submission_seconds - self.spent)
+        reply = self._read_reply(wait)
+        if reply is None:
+            return [self._died(module, function)]
+        if reply == "timeout":
+            self._kill()
+            return [self._timed_out(module, function)]
+        header, reply_blobs = reply
+        replies = header.get("replies")
+        if header.get("id") != self.next_id or not isinstance(replies, list) or not 0 < len(replies) <= len(calls):
+            self._kill()
+            return [Outcome(False, kind="garbled", message="the grader's channel was written to by the submission")]
+        return [self._outcome(module, function, r, reply_blobs) for r in replies]
 
-    def _outcome(self, module: str, function: str, message: tuple[dict, list], request_id: int) -> Outcome:
-        reply, blobs = message
-        if reply.get("id") != request_id or not isinstance(reply.get("ok"), bool):
+    def _timed_out(self, module: str, function: str) -> Outcome:
+        secs = self.limits.call_seconds
+        why = Outcome(False, kind="timeout", message=f"did not return within {secs:g} s (an endless loop?)")
+        return self._break(f"{module}.{function}", why)
+
+    def _outcome(self, module: str, function: str, reply: Any, blobs: list) -> Outcome:
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             self._kill()
             return Outcome(False, kind="garbled", message="the grader's channel was written to by the submission")
         out = Outcome(
@@ -178,8 +177,10 @@ class Sandbox:
                 out.value = decode(reply["value"], blobs)
                 out.warnings = [str(w)[:200] for w in reply.get("warnings", [])][:5]
                 out.mutated = [int(i) for i in reply.get("mutated", [])][:10]
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
                 return Outcome(False, kind="garbled", message=f"the reply could not be read ({exc})")
+        elif out.kind == "timeout":
+            return self._timed_out(module, function)
         elif out.kind == "tampered":
             self._kill()  # the child exits after reporting tampering; make sure
             at_import = out.message.startswith("while importing")
@@ -254,13 +255,13 @@ class Sandbox:
         """A (header, blobs) reply; "timeout" when none came in time; None when the child is gone."""
         deadline = time.monotonic() + max(seconds, 0.0)
         head = self._read_exact(HEAD.size, deadline)
-        if not isinstance(head, bytes):
+        if not isinstance(head, bytearray):
             return head
         magic, n_head, n_payload = HEAD.unpack(head)
         if magic != MAGIC or n_head + n_payload > MAX_REPLY_BYTES:
             return ({"id": None}, [])
         body = self._read_exact(n_head + n_payload, deadline)
-        if not isinstance(body, bytes):
+        if not isinstance(body, bytearray):
             return body
         try:
             reply = json.loads(body[:n_head])
@@ -268,17 +269,18 @@ class Sandbox:
         except (ValueError, TypeError):
             return ({"id": None}, [])
 
-    def _read_exact(self, n: int, deadline: float) -> bytes | str | None:
-        data = bytearray()
-        while len(data) < n:
+    def _read_exact(self, n: int, deadline: float) -> bytearray | str | None:
+        data, filled = bytearray(n), 0
+        view = memoryview(data)
+        while filled < n:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.from_child], [], [], left)[0]:
                 return "timeout"
-            chunk = os.read(self.from_child, min(n - len(data), 1 << 20))
-            if not chunk:
+            got = os.readv(self.from_child, [view[filled:]])
+            if not got:
                 return None
-            data += chunk
-        return bytes(data)
+            filled += got
+        return data
 
     def _kill(self) -> None:
         if self.pid is not None:
@@ -413,7 +415,7 @@ def encode(v: Any, blobs: list[bytes]) -> dict:
         return {"t": "fn", "kind": v.kind, "c": list(v.constants)}
     if isinstance(v, np.ndarray):
         data = np.ascontiguousarray(v)
-        blobs.append(data.tobytes())
+        blobs.append(data)
         return {"t": "array", "dtype": data.dtype.str, "shape": list(data.shape), "blob": len(blobs) - 1}
     if isinstance(v, list | tuple):
         return {"t": type(v).__name__, "items": [encode(i, blobs) for i in v]}
@@ -427,7 +429,7 @@ def decode(v: Any, blobs: list) -> Any:
     t = v["t"]
     if t == "array":
         shape = [int(n) for n in v["shape"]]
-        return np.frombuffer(blobs[int(v["blob"])], dtype="<f8").reshape(shape).astype(np.float64)
+        return np.frombuffer(blobs[int(v["blob"])], dtype="<f8").reshape(shape)  # a view of the grader's own buffer
     if t in ("list", "tuple"):
         items = [decode(i, blobs) for i in v["items"]]
         return items if t == "list" else tuple(items)
@@ -438,12 +440,6 @@ def decode(v: Any, blobs: list) -> Any:
     if t == "none":
         return None
     return Foreign(str(v.get("type", "?"))[:80])
-
-
-def _send_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 @dataclass(frozen=True)
