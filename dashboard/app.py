@@ -14,5 +14,7 @@ st.set_page_config(page_title="Backprop Lab", layout="wide")
 pages = [
     st.Page("pages/overview.py", title="Overview", default=True),
     st.Page("pages/ssr.py", title="Sum of squared residuals"),
+    st.Page("pages/cross_entropy.py", title="Cross-entropy with SoftMax"),
+    st.Page("pages/sigmoid.py", title="Sigmoid with binary cross-entropy"),
 ]
 st.navigation(pages).run()
