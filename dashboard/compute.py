@@ -403,8 +403,8 @@ def sigmoid_next_update(params: Params, learning_rate: float) -> pd.DataFrame:
 
 def window(default: tuple[float, float], values: tuple[float, ...]) -> tuple[float, float]:
     """The default plotting range, widened to whole numbers that hold every value (within PARAM_LIMIT)."""
-    low = max(min(default[0], *values), -PARAM_LIMIT)
-    high = min(max(default[1], *values), PARAM_LIMIT)
+    low = max(min(default[0], *values, default[0]), -PARAM_LIMIT)
+    high = min(max(default[1], *values, default[1]), PARAM_LIMIT)
     return float(np.floor(low)), float(np.ceil(high))
 
 

@@ -44,9 +44,9 @@ def number_table(table: pd.DataFrame, key: str, digits: int = 4) -> None:
     st.dataframe(table, hide_index=True, column_config=config, key=key)
 
 
-def article_notes(heading: str, items: Sequence[tuple[str, str, float]]) -> None:
-    """The article's printed numbers beside ours: 'label: article -0.77 · computed -0.7732'."""
-    lines = [f"{label}: article {article} · computed {computed:.4f}" for label, article, computed in items]
+def article_notes(heading: str, items: Sequence[tuple[str, str, float]], source: str = "article") -> None:
+    """A printed number beside ours, one per line: 'label: article -0.77 · computed -0.7732'."""
+    lines = [f"{label}: {source} {printed} · computed {computed:.4f}" for label, printed, computed in items]
     st.caption(f"**{heading}**  \n" + "  \n".join(lines))
 
 
