@@ -53,7 +53,7 @@ def loss_curve(
         tooltip = [alt.Tooltip("step:Q"), alt.Tooltip(f"{name}:Q", format=".4f"), alt.Tooltip("loss:Q", format=".4f")]
         layers.append(
             alt.Chart(path)
-            .mark_line(point=True, color=PATH_COLOR, clip=True)
+            .mark_line(point=alt.OverlayMarkDef(color=PATH_COLOR, filled=True, size=60), color=PATH_COLOR, clip=True)
             .encode(x, y, order="step:Q", tooltip=tooltip)
         )
     point = pd.DataFrame({name: [current], "loss": [current_loss]})

@@ -313,20 +313,20 @@ def sigmoid_contributions(params: Params) -> pd.DataFrame:
     a = lg.sigmoid(_sigmoid_z(params))
     y = np.array(ex.SIGMOID_Y)
     dl_dz = lg.dloss_dz(y, a)
-    words = [f"a - y = {ai:.4f} - {yi:g}: {'passed' if yi else 'failed'}" for ai, yi in zip(a, y, strict=True)]
+    words = [f"a - {yi:g} because the student {'passed' if yi else 'failed'}" for yi in y]
     return pd.DataFrame(
         {
             "student": range(1, len(y) + 1),
             "dL/da": lg.dloss_da(y, a),
             "da/dz = a(1-a)": lg.da_dz(a),
             "dL/dz = a - y": dl_dz,
+            "in words": words,
             "dz/dw1 = x1": ex.SIGMOID_X1,
             "dz/dw2 = x2": ex.SIGMOID_X2,
             "dz/db = 1": np.ones(len(y)),
-            "dL/dw1 term": dl_dz * np.array(ex.SIGMOID_X1),
-            "dL/dw2 term": dl_dz * np.array(ex.SIGMOID_X2),
-            "dL/db term": dl_dz,
-            "in words": words,
+            "term w1": dl_dz * np.array(ex.SIGMOID_X1),
+            "term w2": dl_dz * np.array(ex.SIGMOID_X2),
+            "term b": dl_dz,
         }
     )
 

@@ -85,14 +85,18 @@ params = current_params()
 w1, w2, b = params
 
 st.subheader(f"Predictions at w1 = {w1:.4f}, w2 = {w2:.4f}, b = {b:.4f}")
-left, right = st.columns([3, 2])
+ui.number_table(compute.sigmoid_predictions(params), key="sig_predictions")
+left, right = st.columns(2)
 with left:
-    ui.number_table(compute.sigmoid_predictions(params), key="sig_predictions")
     st.metric("total loss", f"{compute.sigmoid_loss(params):.4f}")
     ui.article_notes(
         "At the start, worked by hand in docs/sigmoid-example.md",
         [("total loss", "3.5432", compute.sigmoid_loss(ex.SIGMOID_START))],
         source="by hand",
+    )
+    st.markdown(
+        "On the right, each student sits at (hours, tests). The unit predicts *passed* (a > 0.5) on the side of "
+        "the dashed line where z > 0. A wrong side, or a point close to the line, costs loss."
     )
 with right:
     plane = students.rename(columns={"hours x1": "x1", "tests x2": "x2"})
@@ -111,6 +115,7 @@ st.markdown(
     "multiply to a - y, so a student's term is (a - y) × x1 for w1, (a - y) × x2 for w2 and a - y for b."
 )
 ui.number_table(compute.sigmoid_contributions(params), key="sig_contributions")
+st.caption("Each derivative is the sum of its term column over the five students; the table below adds them up.")
 
 st.subheader("The three derivatives and the next update")
 ui.number_table(compute.sigmoid_next_update(params, lr), key="sig_update")
