@@ -64,9 +64,11 @@ def loss_curve(
 @st.cache_data(show_spinner=False)
 def loss_per_step(history: pd.DataFrame) -> alt.Chart:
     """The total loss after each gradient-descent step."""
+    # Dots only while they can be told apart; a long run is a line.
+    dots = alt.OverlayMarkDef(color=PATH_COLOR, filled=True, size=40) if len(history) <= 50 else False
     return (
         alt.Chart(history)
-        .mark_line(point=True, color=PATH_COLOR)
+        .mark_line(point=dots, color=PATH_COLOR)
         .encode(
             alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
             alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),

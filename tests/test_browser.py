@@ -16,6 +16,7 @@ from playwright import sync_api as playwright
 
 ROOT = Path(__file__).parents[1]
 SHOTS = ROOT / "artifacts" / "screenshots"
+LOG = ROOT / "artifacts" / "streamlit.log"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -64,7 +65,9 @@ def app_url() -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = LOG.open("w")  # the server's output, for when this test fails in CI
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, server)
@@ -72,6 +75,7 @@ def app_url() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="module")
