@@ -203,3 +203,13 @@ def b3_descent(method: compute.Method, prefix: str, start: float) -> None:
         number_table(history, key=f"{prefix}_history_table")
     else:
         st.caption("No steps yet: press Step for one update or Run to convergence for the whole descent.")
+
+
+def slope_check(analytic: Sequence[float], numeric: Sequence[float]) -> None:
+    """Explain, when it happens, why the formula and the finite difference disagree (a clipped loss)."""
+    if any(abs(a - n) > 1e-4 * max(1.0, abs(a)) for a, n in zip(analytic, numeric, strict=True)):
+        st.warning(
+            "The formula and the finite difference disagree here. A probability is so close to 0 or 1 that the "
+            "loss is clipped (at most 36.04 per sample, so that it stays finite); the clipped loss is flat, which "
+            "is what the finite difference measures. The formula gives the slope of the loss without clipping."
+        )

@@ -175,3 +175,12 @@ def test_sigmoid_controls_run_and_divergence():
     at.number_input(key="sig_lr").set_value(1000.0).run()
     at.button(key="sig_run").click().run()
     assert not at.exception and "diverged" in at.error[0].value
+
+
+def test_a_clipped_loss_is_explained_not_hidden():
+    at = open_page("pages/cross_entropy.py")
+    assert not at.warning
+    at.number_input(key="ce_b3").set_value(100.0).run()
+    assert not at.exception
+    assert "clipped" in at.warning[0].value
+    assert round(metric(at, "dCE/db3"), 4) == 2.0

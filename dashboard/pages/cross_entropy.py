@@ -51,6 +51,7 @@ total, numeric = compute.slope("ce", b3), compute.numeric_slope("ce", b3)
 left, right = st.columns(2)
 left.metric("dCE/db3 = sum of the terms", f"{total:.4f}")
 right.metric("central finite difference", f"{numeric:.4f}")
+ui.slope_check([total], [numeric])
 ui.article_notes("Slope at b3 = -2", [("dCE/db3", "-0.77", compute.slope("ce", START))])
 
 st.subheader("Total cross-entropy against b3")

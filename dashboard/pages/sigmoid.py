@@ -119,6 +119,7 @@ st.caption("Each derivative is the sum of its term column over the five students
 
 st.subheader("The three derivatives and the next update")
 ui.number_table(compute.sigmoid_next_update(params, lr), key="sig_update")
+ui.slope_check(compute.sigmoid_gradients(params), compute.sigmoid_numeric_gradients(params))
 start_update = compute.sigmoid_next_update(ex.SIGMOID_START, ex.SIGMOID_LEARNING_RATE)
 by_hand = {"w1": ("-2.4593", "0.7459"), "w2": ("-0.7106", "0.5711"), "b": ("-0.8693", "-1.9131")}
 ui.article_notes(

@@ -43,6 +43,7 @@ total, numeric = compute.slope("ssr", b3), compute.numeric_slope("ssr", b3)
 left, right = st.columns(2)
 left.metric("dSSR/db3 = sum of the terms", f"{total:.4f}")
 right.metric("central finite difference", f"{numeric:.4f}")
+ui.slope_check([total], [numeric])
 ui.article_notes("Slope at b3 = 0", [("dSSR/db3", "-15.7", compute.slope("ssr", START))])
 
 st.subheader("SSR against b3")
