@@ -128,3 +128,7 @@ def test_every_page_renders_and_step_moves_b3(page):
             wait_for_page(page, label)
             assert page.locator("[data-testid='stException']").count() == 0
         whole_page_screenshot(page, SHOTS / f"{shot}.png")
+    # Back on a page visited before, its inputs still hold where Step left them.
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Sum of squared residuals").click()
+    wait_for_page(page, "Sum of squared residuals")
+    assert page.get_by_role("spinbutton", name="b3").input_value() == "1.5655"
