@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from exercises import examples as ex
-from solutions import _validate, ssr
 from solutions import cross_entropy as ce
 from solutions import gradient_descent as gd
 from solutions import logistic as lg
+from solutions import ssr
 
 Method = Literal["ssr", "ce"]
 FD_STEP = 1e-6  # central-difference step: O(h^2) truncation, ~1e-10 rounding
 PARAM_LIMIT = 100.0  # every parameter control allows [-PARAM_LIMIT, PARAM_LIMIT]; a run leaving it has diverged
 LR_RANGE = (0.001, 1000.0)  # learning-rate control bounds: large enough to show divergence
 STEPS_RANGE = (1, 10_000)  # max-steps control bounds
-EPS = _validate.EPS  # the solutions clip probabilities here before a division; so do the chain-rule factors
+TINY = float(np.finfo(float).tiny)  # guards -1/p against an exact 0; every p the controls reach is far above it
 
 
 class Row(NamedTuple):
@@ -35,7 +35,7 @@ class Row(NamedTuple):
 class Run(NamedTuple):
     """The updates a run made and, if it stopped early, why (in words)."""
 
-    rows: tuple
+    rows: tuple[Any, ...]  # Row for b3, SigmoidRow for the sigmoid unit
     converged: bool
     problem: str | None
 
@@ -155,7 +155,7 @@ def ce_contributions(b3: float) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "observed": [ex.SPECIES[k] for k in observed],
-            "dCE/dp_obs = -1/p_obs": -1 / np.maximum(p_obs, EPS),
+            "dCE/dp_obs = -1/p_obs": -1 / np.maximum(p_obs, TINY),
             "dp_obs/dz_Setosa": dp_dz,
             "dz_Setosa/db3": np.ones(len(observed)),
             "term = product": ce.cross_entropy_contributions_b3(p, observed),

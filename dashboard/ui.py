@@ -34,13 +34,22 @@ def clear_run(prefix: str) -> None:
     st.session_state[f"{prefix}_note"] = None
 
 
+def _needs_scientific(values: pd.Series, digits: int) -> bool:
+    # Fixed decimals would show a tiny value as 0 or a huge one as a wall of digits (extreme parameter values).
+    sizes = values.abs()[values != 0]
+    return bool(len(sizes)) and (sizes.min() < 0.5 * 10**-digits or sizes.max() >= 1e6)
+
+
 def number_table(table: pd.DataFrame, key: str, digits: int = 4) -> None:
-    """A dataframe with every number column shown to `digits` decimals."""
-    config = {
-        column: st.column_config.NumberColumn(format=f"%.{digits}f")
-        for column in table.columns
-        if pd.api.types.is_float_dtype(table[column])
-    }
+    """A dataframe with every number column shown to `digits` decimals, or in scientific notation where needed."""
+    table = table.copy()
+    config = {}
+    for column in [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]:
+        if _needs_scientific(table[column], digits):
+            # As text: the browser's table marks numbers beyond 2^53 as invalid and prints exponents oddly.
+            table[column] = [f"{v:.{digits - 1}e}" for v in table[column]]
+        else:
+            config[column] = st.column_config.NumberColumn(format=f"%.{digits}f")
     st.dataframe(table, hide_index=True, column_config=config, key=key)
 
 
