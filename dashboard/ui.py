@@ -15,6 +15,17 @@ CHUNK = 100  # a run advances this many steps between progress-bar updates
 RunChunk = Callable[[Any, int], compute.Run]  # (start, steps) -> the run from there
 
 
+def descent_defaults(prefix: str, learning_rate: float) -> dict[str, Any]:
+    """The session-state defaults every gradient-descent section needs: its inputs, history and messages."""
+    return {
+        f"{prefix}_lr": learning_rate,
+        f"{prefix}_max_steps": ex.MAX_STEPS,
+        f"{prefix}_history": [],
+        f"{prefix}_problem": None,
+        f"{prefix}_note": None,
+    }
+
+
 def init_state(defaults: dict[str, Any]) -> None:
     """Give each session-state key its default once; widgets then read their value from the state alone."""
     for key, value in defaults.items():
@@ -125,16 +136,7 @@ def show_messages(prefix: str) -> None:
 
 def b3_state(prefix: str, start: float, learning_rate: float) -> None:
     """Defaults for b3, the learning rate, max steps and the run history; then any value a Run left behind."""
-    init_state(
-        {
-            f"{prefix}_b3": start,
-            f"{prefix}_lr": learning_rate,
-            f"{prefix}_max_steps": ex.MAX_STEPS,
-            f"{prefix}_history": [],
-            f"{prefix}_problem": None,
-            f"{prefix}_note": None,
-        }
-    )
+    init_state({f"{prefix}_b3": start, **descent_defaults(prefix, learning_rate)})
     apply_pending(prefix)
 
 

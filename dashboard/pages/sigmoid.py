@@ -48,12 +48,8 @@ def history_table(rows: list[compute.SigmoidRow]) -> pd.DataFrame:
 ui.init_state(
     {
         **dict(zip(KEYS, ex.SIGMOID_START, strict=True)),
-        f"{PREFIX}_lr": ex.SIGMOID_LEARNING_RATE,
-        f"{PREFIX}_max_steps": ex.MAX_STEPS,
         f"{PREFIX}_curve_param": "w1",
-        f"{PREFIX}_history": [],
-        f"{PREFIX}_problem": None,
-        f"{PREFIX}_note": None,
+        **ui.descent_defaults(PREFIX, ex.SIGMOID_LEARNING_RATE),
     }
 )
 ui.apply_pending(PREFIX)
