@@ -11,8 +11,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 st.set_page_config(page_title="Backprop Lab", layout="wide")
+# Streamlit forgets the value of a widget it did not draw in this run, so b3 would reset whenever the learner
+# visits another page. Re-assigning a key makes its value the session's own and keeps it across pages.
+KEPT_WIDGETS = ("_b3", "_lr", "_max_steps", "_w1", "_w2", "_b", "_curve_param")  # the inputs' key endings
+for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(KEPT_WIDGETS)]:
+    st.session_state[key] = st.session_state[key]
 pages = [
     st.Page("pages/overview.py", title="Overview", default=True),
     st.Page("pages/ssr.py", title="Sum of squared residuals"),
+    st.Page("pages/cross_entropy.py", title="Cross-entropy with SoftMax"),
+    st.Page("pages/sigmoid.py", title="Sigmoid with binary cross-entropy"),
 ]
 st.navigation(pages).run()

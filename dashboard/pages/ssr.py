@@ -1,44 +1,67 @@
-"""Sum of squared residuals page: the dosage network's predictions and each sample's share of dSSR/db3."""
+"""Sum of squared residuals page: the dosage network, each sample's share of dSSR/db3, and gradient descent on b3."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import compute, ui
 from exercises import examples as ex
-from solutions import ssr
 
-FD_STEP = 1e-6  # central difference step for the numerical slope
-
-
-@st.cache_data
-def tables(b3: float) -> tuple[pd.DataFrame, float, float]:
-    """Per-sample table, total dSSR/db3 and its central finite difference at this b3."""
-    y_hat = ssr.predict(ex.DOSAGE, b3)
-    per_sample = pd.DataFrame(
-        {
-            "dosage x": ex.DOSAGE,
-            "observed y": ex.EFFICACY,
-            "predicted y_hat": y_hat,
-            "residual y - y_hat": np.array(ex.EFFICACY) - y_hat,
-            "-2 (y - y_hat) × 1": ssr.ssr_contributions(ex.EFFICACY, y_hat),
-        }
-    )
-    total = ssr.ssr_derivative_b3(ex.EFFICACY, y_hat)
-    loss_at = [ssr.ssr(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3 + s)) for s in (FD_STEP, -FD_STEP)]
-    return per_sample, total, (loss_at[0] - loss_at[1]) / (2 * FD_STEP)
-
+PREFIX, START, LR = "ssr", ex.SSR_START_B3, ex.SSR_LEARNING_RATE
+ui.b3_state(PREFIX, START, LR)
 
 st.title("Sum of squared residuals")
 st.markdown(
-    "The network turns a dosage into a predicted efficacy. Its last bias **b3** shifts every "
-    "prediction up or down by the same amount, so dy_hat/db3 = 1 and each sample's share of the "
-    "slope is just dSSR/dy_hat = -2 (y - y_hat)."
+    "A dosage goes through two softplus hidden nodes and comes out as a predicted efficacy "
+    "`y_hat = -1.22 · top - 2.30 · bottom + b3`. The loss is the sum of squared residuals (SSR). "
+    "Only **b3** is trained here: it lifts all three predictions by the same amount."
 )
-b3 = st.number_input("b3", value=ex.SSR_START_B3, step=0.1, format="%.4f", key="ssr_b3")
-per_sample, total, numeric = tables(float(b3))
-st.dataframe(per_sample, hide_index=True, key="ssr_table")
+
+st.subheader("Observations")
+observations = pd.DataFrame({"dosage": ex.DOSAGE, "observed efficacy y": ex.EFFICACY})
+ui.number_table(observations, key="ssr_observations", digits=1)
+
+st.subheader("Controls")
+b3 = ui.b3_control(PREFIX)
+lr, max_steps = ui.learning_controls(PREFIX)
+
+st.subheader(f"Predictions at b3 = {b3:.4f}")
+ui.number_table(compute.ssr_predictions(b3), key="ssr_predictions")
+st.metric("SSR", f"{compute.loss('ssr', b3):.4f}")
+start_outputs = compute.ssr_predictions(START)["predicted y_hat"]
+ui.article_notes(
+    "Outputs at b3 = 0",
+    [(f"dosage {x:g}", a, y) for x, a, y in zip(ex.DOSAGE, ("-2.6", "-1.6", "-2.61"), start_outputs, strict=True)],
+)
+
+st.subheader("Each sample's share of dSSR/db3")
+st.markdown(
+    "By the chain rule each term is dSSR/dy_hat × dy_hat/db3. b3 is added straight to the output, so "
+    "dy_hat/db3 = 1 and the term is just -2 (y - y_hat): a prediction below its observation pulls the slope down."
+)
+ui.number_table(compute.ssr_contributions(b3), key="ssr_contributions")
+total, numeric = compute.slope("ssr", b3), compute.numeric_slope("ssr", b3)
 left, right = st.columns(2)
-left.metric("dSSR/db3 (sum of the last column)", f"{total:.4f}")
+left.metric("dSSR/db3 = sum of the terms", f"{total:.4f}")
 right.metric("central finite difference", f"{numeric:.4f}")
-if b3 == ex.SSR_START_B3:
-    st.caption(f"Article: -15.7 · computed: {total:.4f}")
+ui.slope_check([total], [numeric])
+ui.article_notes("Slope at b3 = 0", [("dSSR/db3", "-15.7", compute.slope("ssr", START))])
+
+st.subheader("SSR against b3")
+ui.b3_curve("ssr", PREFIX, b3, default_window=(-1.0, 6.0))
+
+st.subheader("Gradient descent")
+st.markdown(
+    f"Each step computes the step size = slope × learning rate and moves b3 by minus that. "
+    f"Run repeats until a step would be smaller than {ex.MIN_STEP_SIZE}."
+)
+ui.b3_descent("ssr", PREFIX, START)
+article_run = compute.descent("ssr", START, LR, ex.MAX_STEPS).rows
+ui.article_notes(
+    "From b3 = 0 with learning rate 0.1",
+    [
+        ("first step size", "-1.57", article_run[0].step_size),
+        ("b3 after one step", "1.57", article_run[0].new),
+        ("b3 after two steps", "2.19", article_run[1].new),
+        ("b3 at convergence", "2.61", article_run[-1].new),
+    ],
+)

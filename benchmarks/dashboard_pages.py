@@ -1,0 +1,65 @@
+"""Times each dashboard page's script rerun under AppTest (median of several) and prints the figures in ms."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard" / "app.py")
+PAGES = {
+    "Overview": ("pages/overview.py", None),
+    "Sum of squared residuals": ("pages/ssr.py", "ssr_run"),
+    "Cross-entropy with SoftMax": ("pages/cross_entropy.py", "ce_run"),
+    "Sigmoid with binary cross-entropy": ("pages/sigmoid.py", "sig_run"),
+}
+RERUNS = 15
+BUDGET_MS = 100.0
+
+
+def median_rerun_ms(at: AppTest, reruns: int = RERUNS) -> float:
+    """Median wall time of `reruns` reruns of the current page; the first run already filled the caches."""
+    times = []
+    for _ in range(reruns):
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+    assert not at.exception, at.exception
+    return statistics.median(times)
+
+
+def time_page(page: str, run_key: str | None) -> tuple[float, float, float | None]:
+    """(first run, median rerun, median rerun after Run to convergence) in ms."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    start = time.perf_counter()
+    at.switch_page(page).run()
+    first = (time.perf_counter() - start) * 1000
+    warm = median_rerun_ms(at)
+    after_run = None
+    if run_key:
+        at.button(key=run_key).click().run()
+        after_run = median_rerun_ms(at)
+    return first, warm, after_run
+
+
+def main() -> int:
+    """Print one line per page; exit 1 if a warm rerun exceeds the budget."""
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings would drown the table
+    print(f"{'page':36} {'first run':>10} {'rerun':>8} {'after Run':>10}   (ms, median of {RERUNS} reruns)")
+    slow = False
+    for name, (page, run_key) in PAGES.items():
+        first, warm, after_run = time_page(page, run_key)
+        later = f"{after_run:10.1f}" if after_run is not None else f"{'-':>10}"
+        print(f"{name:36} {first:10.1f} {warm:8.1f} {later}")
+        slow |= max(warm, after_run or 0.0) > BUDGET_MS
+    print(f"budget: {BUDGET_MS:.0f} ms per rerun -> {'EXCEEDED' if slow else 'met'}")
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

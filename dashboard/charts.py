@@ -1,0 +1,106 @@
+"""Altair charts for the dashboard: pure, cached functions from tables of numbers to charts."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+TANGENT_SHARE = 0.2  # the tangent spans this share of the x-range each side of the point: long enough to read
+CURVE_COLOR, TANGENT_COLOR, PATH_COLOR, POINT_COLOR = "#4c78a8", "#e45756", "#f58518", "#e45756"
+HEIGHT = 320
+
+
+def _padded(low: float, high: float, share: float = 0.08) -> list[float]:
+    span = max(high - low, 1e-9)
+    return [low - share * span, high + share * span]
+
+
+def tangent_line(x: float, y: float, slope: float, low: float, high: float, name: str) -> pd.DataFrame:
+    """Two points of the tangent at (x, y) with this slope, reaching TANGENT_SHARE of the x-range each side."""
+    reach = TANGENT_SHARE * (high - low)
+    xs = np.array([x - reach, x + reach])
+    return pd.DataFrame({name: xs, "loss": y + slope * (xs - x)})
+
+
+@st.cache_data(show_spinner=False)
+def loss_curve(
+    curve: pd.DataFrame, name: str, current: float, current_loss: float, slope: float, path: pd.DataFrame | None
+) -> alt.LayerChart:
+    """The loss against one parameter, its tangent at the current value and the gradient-descent path."""
+    low, high = float(curve[name].min()), float(curve[name].max())
+    x = alt.X(f"{name}:Q", title=name, scale=alt.Scale(domain=[low, high], nice=False))
+    y_scale = alt.Scale(domain=_padded(float(curve["loss"].min()), float(curve["loss"].max())), nice=False)
+    y = alt.Y("loss:Q", title="loss", scale=y_scale)
+    # Curve and tangent share one layer, told apart by colour and dash: fewer layers render faster.
+    lines = pd.concat(
+        [curve.assign(line="loss"), tangent_line(current, current_loss, slope, low, high, name).assign(line="tangent")]
+    )
+    legend = alt.Legend(title=None, orient="top")
+    series = alt.Scale(domain=["loss", "tangent"], range=[CURVE_COLOR, TANGENT_COLOR])
+    layers = [
+        alt.Chart(lines)
+        .mark_line(clip=True)
+        .encode(
+            x,
+            y,
+            alt.Color("line:N", scale=series, legend=legend),
+            alt.StrokeDash("line:N", scale=alt.Scale(domain=["loss", "tangent"], range=[[1, 0], [6, 4]]), legend=None),
+        )
+    ]
+    if path is not None and len(path) > 1:
+        tooltip = [alt.Tooltip("step:Q"), alt.Tooltip(f"{name}:Q", format=".4f"), alt.Tooltip("loss:Q", format=".4f")]
+        layers.append(
+            alt.Chart(path)
+            .mark_line(point=alt.OverlayMarkDef(color=PATH_COLOR, filled=True, size=60), color=PATH_COLOR, clip=True)
+            .encode(x, y, order="step:Q", tooltip=tooltip)
+        )
+    point = pd.DataFrame({name: [current], "loss": [current_loss]})
+    layers.append(alt.Chart(point).mark_point(color=POINT_COLOR, size=120, filled=True, clip=True).encode(x, y))
+    return alt.layer(*layers).properties(height=HEIGHT)
+
+
+@st.cache_data(show_spinner=False)
+def loss_per_step(history: pd.DataFrame) -> alt.Chart:
+    """The total loss after each gradient-descent step."""
+    # Dots only while they can be told apart; a long run is a line.
+    dots = alt.OverlayMarkDef(color=PATH_COLOR, filled=True, size=40) if len(history) <= 50 else False
+    return (
+        alt.Chart(history)
+        .mark_line(point=dots, color=PATH_COLOR)
+        .encode(
+            alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
+            alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4f")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def boundary_points(w1: float, w2: float, b: float, x_range: tuple[float, float]) -> pd.DataFrame:
+    """Points on the line w1·x1 + w2·x2 + b = 0 across x_range; empty when no line exists (w1 = w2 = 0)."""
+    if abs(w2) > 1e-9:
+        x1 = np.linspace(*x_range, 50)
+        return pd.DataFrame({"x1": x1, "x2": -(w1 * x1 + b) / w2})
+    if abs(w1) > 1e-9:  # w2 = 0: the line stands upright at x1 = -b / w1
+        return pd.DataFrame({"x1": [-b / w1] * 2, "x2": [-1e3, 1e3]})
+    return pd.DataFrame({"x1": [], "x2": []})
+
+
+@st.cache_data(show_spinner=False)
+def decision_boundary(
+    students: pd.DataFrame, boundary: pd.DataFrame, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> alt.Chart:
+    """Students in the (x1, x2) plane, coloured by outcome, with the line where z = 0 (a = 0.5)."""
+    x = alt.X("x1:Q", title="hours of study x1", scale=alt.Scale(domain=list(x_range), nice=False))
+    y = alt.Y("x2:Q", title="practice tests x2", scale=alt.Scale(domain=list(y_range), nice=False))
+    colour = alt.Color(
+        "outcome:N", scale=alt.Scale(domain=["passed", "failed"], range=["#54a24b", "#e45756"]), title=None
+    )
+    tooltip = [alt.Tooltip("student:Q"), alt.Tooltip("x1:Q"), alt.Tooltip("x2:Q"), alt.Tooltip("outcome:N")]
+    dots = alt.Chart(students).mark_point(size=160, filled=True).encode(x, y, colour, tooltip=tooltip)
+    layers = [dots]
+    if len(boundary):
+        layers.append(alt.Chart(boundary).mark_line(color="#333333", strokeDash=[6, 4], clip=True).encode(x, y))
+    return alt.layer(*layers).properties(height=HEIGHT)

@@ -1,0 +1,416 @@
+"""Cached numbers behind the dashboard: pure functions of plain floats that only call solutions/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from exercises import examples as ex
+from solutions import cross_entropy as ce
+from solutions import gradient_descent as gd
+from solutions import logistic as lg
+from solutions import ssr
+
+Method = Literal["ssr", "ce"]
+FD_STEP = 1e-6  # central-difference step: O(h^2) truncation, ~1e-10 rounding
+PARAM_LIMIT = 100.0  # every parameter control allows [-PARAM_LIMIT, PARAM_LIMIT]; a run leaving it has diverged
+LR_RANGE = (0.001, 1000.0)  # learning-rate control bounds: large enough to show divergence
+STEPS_RANGE = (1, 10_000)  # max-steps control bounds
+TINY = float(np.finfo(float).tiny)  # guards -1/p against an exact 0; every p the controls reach is far above it
+
+
+class Row(NamedTuple):
+    """One gradient-descent update on one parameter."""
+
+    old: float
+    derivative: float
+    step_size: float
+    new: float
+
+
+class Run(NamedTuple):
+    """The updates a run made and, if it stopped early, why (in words)."""
+
+    rows: tuple[Any, ...]  # Row for b3, SigmoidRow for the sigmoid unit
+    converged: bool
+    problem: str | None
+
+
+# --- The two one-parameter examples: loss and slope as functions of b3 ---
+
+
+def _ssr_loss(b3: float) -> float:
+    return ssr.ssr(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3))
+
+
+def _ssr_slope(b3: float) -> float:
+    return ssr.ssr_derivative_b3(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3))
+
+
+def _ce_probabilities(b3: float) -> np.ndarray:
+    return ce.softmax(ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3))
+
+
+def _ce_loss(b3: float) -> float:
+    return float(np.sum(ce.cross_entropy(_ce_probabilities(b3), ex.OBSERVED_SPECIES)))
+
+
+def _ce_slope(b3: float) -> float:
+    return ce.cross_entropy_derivative_b3(_ce_probabilities(b3), ex.OBSERVED_SPECIES)
+
+
+LOSS: dict[str, Callable[[float], float]] = {"ssr": _ssr_loss, "ce": _ce_loss}
+SLOPE: dict[str, Callable[[float], float]] = {"ssr": _ssr_slope, "ce": _ce_slope}
+
+
+def _central_difference(f: Callable[[float], float], x: float) -> float:
+    return (f(x + FD_STEP) - f(x - FD_STEP)) / (2 * FD_STEP)
+
+
+@st.cache_data(show_spinner=False)
+def loss(method: Method, b3: float) -> float:
+    """The total loss at b3."""
+    return LOSS[method](b3)
+
+
+@st.cache_data(show_spinner=False)
+def slope(method: Method, b3: float) -> float:
+    """The analytic total derivative of the loss with respect to b3."""
+    return SLOPE[method](b3)
+
+
+@st.cache_data(show_spinner=False)
+def numeric_slope(method: Method, b3: float) -> float:
+    """A central finite difference of the loss at b3, to check the analytic slope against."""
+    return _central_difference(LOSS[method], b3)
+
+
+@st.cache_data(show_spinner=False)
+def ssr_predictions(b3: float) -> pd.DataFrame:
+    """Each dosage's network output and residual at b3."""
+    y_hat = ssr.predict(ex.DOSAGE, b3)
+    residual = np.array(ex.EFFICACY) - y_hat
+    return pd.DataFrame(
+        {
+            "dosage": ex.DOSAGE,
+            "observed y": ex.EFFICACY,
+            "predicted y_hat": y_hat,
+            "residual y - y_hat": residual,
+            "squared residual": residual**2,
+        }
+    )
+
+
+@st.cache_data(show_spinner=False)
+def ssr_contributions(b3: float) -> pd.DataFrame:
+    """Each dosage's term of dSSR/db3 with its two chain-rule factors and the rule in words."""
+    y_hat = ssr.predict(ex.DOSAGE, b3)
+    terms = ssr.ssr_contributions(ex.EFFICACY, y_hat)
+    words = [
+        f"-2 × ({y:g} - ({p:.4f})) × 1: the residual, doubled and negated"
+        for y, p in zip(ex.EFFICACY, y_hat, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "dosage": ex.DOSAGE,
+            "dSSR/dy_hat = -2(y - y_hat)": terms,  # dy_hat/db3 = 1, so the term and this factor coincide
+            "dy_hat/db3": np.ones(len(terms)),
+            "term = product": terms,
+            "in words": words,
+        }
+    )
+
+
+@st.cache_data(show_spinner=False)
+def ce_predictions(b3: float) -> pd.DataFrame:
+    """Each flower's raw outputs, SoftMax probabilities, observed species and cross-entropy at b3."""
+    raw = ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3)
+    p = ce.softmax(raw)
+    table = {"petal width": ex.PETAL_WIDTH, "sepal width": ex.SEPAL_WIDTH}
+    table |= {f"z {name}": raw[:, i] for i, name in enumerate(ex.SPECIES)}
+    table |= {f"p {name}": p[:, i] for i, name in enumerate(ex.SPECIES)}
+    table["observed"] = [ex.SPECIES[k] for k in ex.OBSERVED_SPECIES]
+    table["cross-entropy -ln p_observed"] = ce.cross_entropy(p, ex.OBSERVED_SPECIES)
+    return pd.DataFrame(table)
+
+
+@st.cache_data(show_spinner=False)
+def ce_contributions(b3: float) -> pd.DataFrame:
+    """Each flower's term of dCE/db3 with its three chain-rule factors and the rule in words."""
+    p = _ce_probabilities(b3)
+    observed = np.array(ex.OBSERVED_SPECIES)
+    p_setosa = p[:, 0]
+    p_obs = p[np.arange(len(observed)), observed]
+    is_setosa = observed == 0
+    # SoftMax's derivative: p_S(1 - p_S) for the species' own raw output, -p_obs·p_S for another species' output.
+    dp_dz = np.where(is_setosa, p_setosa * (1 - p_setosa), -p_obs * p_setosa)
+    words = [
+        "p_Setosa - 1 because Setosa was observed" if s else f"p_Setosa because {ex.SPECIES[k]} was observed"
+        for s, k in zip(is_setosa, observed, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "observed": [ex.SPECIES[k] for k in observed],
+            "dCE/dp_obs = -1/p_obs": -1 / np.maximum(p_obs, TINY),
+            "dp_obs/dz_Setosa": dp_dz,
+            "dz_Setosa/db3": np.ones(len(observed)),
+            "term = product": ce.cross_entropy_contributions_b3(p, observed),
+            "in words": words,
+        }
+    )
+
+
+@st.cache_data(show_spinner=False)
+def loss_curve(method: Method, low: float, high: float, points: int = 201) -> pd.DataFrame:
+    """The loss at evenly spaced b3 values between low and high."""
+    grid = np.linspace(low, high, points)
+    return pd.DataFrame({"b3": grid, "loss": [LOSS[method](float(v)) for v in grid]})
+
+
+@st.cache_data(show_spinner=False)
+def path_losses(method: Method, values: tuple[float, ...]) -> pd.DataFrame:
+    """The loss at each value gradient descent visited, numbered from 0."""
+    return pd.DataFrame({"step": range(len(values)), "b3": values, "loss": [LOSS[method](v) for v in values]})
+
+
+def _growth_problem(old_loss: float, new_loss: float) -> str | None:
+    # A tiny tolerance so rounding at the minimum does not count as growth.
+    if new_loss > old_loss + 1e-12 * max(1.0, abs(old_loss)):
+        return (
+            f"Gradient descent diverged: the loss grew from {old_loss:.4g} to {new_loss:.4g}, "
+            "so the step overshot the minimum. Try a smaller learning rate."
+        )
+    return None
+
+
+def _range_problem(values: tuple[float, ...]) -> str | None:
+    outside = [v for v in values if not np.isfinite(v) or abs(v) > PARAM_LIMIT]
+    if outside:
+        return (
+            f"Gradient descent diverged: the next value would be {outside[0]:.4g}, outside the range "
+            f"±{PARAM_LIMIT:g} these controls allow. Try a smaller learning rate."
+        )
+    return None
+
+
+@st.cache_data(show_spinner=False)
+def step(method: Method, value: float, learning_rate: float) -> Run:
+    """One update of b3 from value; the step is refused if it leaves the allowed range."""
+    d = SLOPE[method](value)
+    row = Row(value, d, gd.step_size(d, learning_rate), gd.update(value, d, learning_rate))
+    outside = _range_problem((row.new,))
+    if outside:
+        return Run((), False, outside)  # refused: the control could not hold the new value
+    return Run((row,), False, _growth_problem(LOSS[method](value), LOSS[method](row.new)))
+
+
+class _Diverged(Exception):
+    """Raised inside derivative_at to stop solutions.gradient_descent at the first sign of divergence."""
+
+
+@st.cache_data(show_spinner=False)
+def descent(method: Method, start: float, learning_rate: float, max_steps: int) -> Run:
+    """solutions.gradient_descent from start, stopped early when the loss grows or b3 leaves the range."""
+    visited: list[float] = []
+    losses: list[float] = []
+    slopes: list[float] = []
+    problem: list[str] = []
+
+    def derivative_at(value: float) -> float:
+        # gradient_descent asks for the slope at every value it reaches, in order: vet each one first.
+        outside = _range_problem((value,))
+        if outside:
+            problem.append(outside)
+            raise _Diverged
+        losses.append(LOSS[method](value))
+        visited.append(value)  # an overshoot stays in the path so the learner sees where it landed
+        grew = len(losses) > 1 and _growth_problem(losses[-2], losses[-1])
+        if grew:
+            problem.append(grew)
+            raise _Diverged
+        slopes.append(SLOPE[method](value))
+        return slopes[-1]
+
+    try:
+        values = gd.gradient_descent(derivative_at, start, learning_rate, ex.MIN_STEP_SIZE, max_steps)
+    except _Diverged:
+        values = visited
+    except ValueError as error:  # the solutions' own "diverged" (overflow or a non-finite slope)
+        values, problem = visited, [str(error)]
+    # slopes may hold one more entry (the final value's, which stopped the run) or one fewer (an overshoot).
+    pairs = zip(values, slopes, values[1:], strict=False)
+    rows = tuple(Row(old, d, gd.step_size(d, learning_rate), new) for old, d, new in pairs)
+    converged = not problem and len(values) <= max_steps
+    return Run(rows, converged, problem[0] if problem else None)
+
+
+# --- The sigmoid unit: three parameters (w1, w2, b) ---
+
+Params = tuple[float, float, float]
+PARAM_NAMES = ("w1", "w2", "b")
+
+
+def _sigmoid_z(params: Params) -> np.ndarray:
+    w1, w2, b = params
+    return w1 * np.array(ex.SIGMOID_X1) + w2 * np.array(ex.SIGMOID_X2) + b
+
+
+def _sigmoid_loss(params: Params) -> float:
+    a = lg.sigmoid(_sigmoid_z(params))
+    return float(np.sum(lg.binary_cross_entropy(ex.SIGMOID_Y, a)))
+
+
+def _sigmoid_gradients(params: Params) -> Params:
+    return lg.gradients(ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y, *params)
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_loss(params: Params) -> float:
+    """The total binary cross-entropy of the five students."""
+    return _sigmoid_loss(params)
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_gradients(params: Params) -> Params:
+    """(dL/dw1, dL/dw2, dL/db) summed over the students."""
+    return _sigmoid_gradients(params)
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_numeric_gradients(params: Params) -> Params:
+    """A central finite difference of the loss along each parameter in turn."""
+
+    def along(i: int) -> Callable[[float], float]:
+        return lambda v: _sigmoid_loss(tuple(v if j == i else p for j, p in enumerate(params)))
+
+    return tuple(_central_difference(along(i), params[i]) for i in range(3))
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_predictions(params: Params) -> pd.DataFrame:
+    """Each student's z, a = sigmoid(z) and loss."""
+    z = _sigmoid_z(params)
+    a = lg.sigmoid(z)
+    return pd.DataFrame(
+        {
+            "hours x1": ex.SIGMOID_X1,
+            "tests x2": ex.SIGMOID_X2,
+            "passed y": ex.SIGMOID_Y,
+            "z = w1·x1 + w2·x2 + b": z,
+            "a = sigmoid(z)": a,
+            "loss": lg.binary_cross_entropy(ex.SIGMOID_Y, a),
+        }
+    )
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_contributions(params: Params) -> pd.DataFrame:
+    """Each student's chain-rule factors and terms of dL/dw1, dL/dw2 and dL/db."""
+    a = lg.sigmoid(_sigmoid_z(params))
+    y = np.array(ex.SIGMOID_Y)
+    dl_dz = lg.dloss_dz(y, a)
+    words = [f"a - {yi:g} because the student {'passed' if yi else 'failed'}" for yi in y]
+    return pd.DataFrame(
+        {
+            "student": range(1, len(y) + 1),
+            "dL/da": lg.dloss_da(y, a),
+            "da/dz = a(1-a)": lg.da_dz(a),
+            "dL/dz = a - y": dl_dz,
+            "in words": words,
+            "dz/dw1 = x1": ex.SIGMOID_X1,
+            "dz/dw2 = x2": ex.SIGMOID_X2,
+            "dz/db = 1": np.ones(len(y)),
+            "term w1": dl_dz * np.array(ex.SIGMOID_X1),
+            "term w2": dl_dz * np.array(ex.SIGMOID_X2),
+            "term b": dl_dz,
+        }
+    )
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_loss_curve(params: Params, index: int, low: float, high: float, points: int = 161) -> pd.DataFrame:
+    """The loss as parameter `index` sweeps low..high while the other two stay at params."""
+    grid = np.linspace(low, high, points)
+    losses = [_sigmoid_loss(tuple(float(v) if j == index else p for j, p in enumerate(params))) for v in grid]
+    return pd.DataFrame({PARAM_NAMES[index]: grid, "loss": losses})
+
+
+class SigmoidRow(NamedTuple):
+    """One update of all three sigmoid parameters."""
+
+    old: Params
+    gradients: Params
+    new: Params
+    loss_after: float
+
+
+def _sigmoid_update(params: Params, learning_rate: float) -> SigmoidRow:
+    grads = _sigmoid_gradients(params)
+    new = lg.update(*params, grads, learning_rate)
+    return SigmoidRow(params, grads, new, _sigmoid_loss(new))
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_step(params: Params, learning_rate: float) -> Run:
+    """One update of w1, w2 and b with solutions.logistic.update; refused if it leaves the range."""
+    row = _sigmoid_update(params, learning_rate)
+    outside = _range_problem(row.new)
+    if outside:
+        return Run((), False, outside)
+    return Run((row,), False, _growth_problem(_sigmoid_loss(row.old), row.loss_after))
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_descent(params: Params, learning_rate: float, max_steps: int) -> Run:
+    """Repeated updates until every step is smaller than MIN_STEP_SIZE, the loss grows, or max_steps."""
+    rows: list[SigmoidRow] = []
+    for _ in range(max_steps):
+        steps = [gd.step_size(g, learning_rate) for g in _sigmoid_gradients(params)]
+        if max(abs(s) for s in steps) < ex.MIN_STEP_SIZE:
+            return Run(tuple(rows), True, None)
+        row = _sigmoid_update(params, learning_rate)
+        outside = _range_problem(row.new)
+        if outside:
+            return Run(tuple(rows), False, outside)
+        rows.append(row)
+        grew = _growth_problem(_sigmoid_loss(row.old), row.loss_after)
+        if grew:
+            return Run(tuple(rows), False, grew)
+        params = row.new
+    return Run(tuple(rows), False, None)
+
+
+@st.cache_data(show_spinner=False)
+def sigmoid_next_update(params: Params, learning_rate: float) -> pd.DataFrame:
+    """Each parameter's derivative, its finite-difference check, the step size and the updated value."""
+    grads = _sigmoid_gradients(params)
+    numeric = sigmoid_numeric_gradients(params)
+    return pd.DataFrame(
+        {
+            "parameter": PARAM_NAMES,
+            "value": params,
+            "derivative dL/dparam (sum)": grads,
+            "central finite difference": numeric,
+            "step size = lr × derivative": [gd.step_size(g, learning_rate) for g in grads],
+            "new value": lg.update(*params, grads, learning_rate),
+        }
+    )
+
+
+def window(default: tuple[float, float], values: tuple[float, ...]) -> tuple[float, float]:
+    """The default plotting range, widened to whole numbers that hold every value (within PARAM_LIMIT)."""
+    low = max(min(default[0], *values, default[0]), -PARAM_LIMIT)
+    high = min(max(default[1], *values, default[1]), PARAM_LIMIT)
+    return float(np.floor(low)), float(np.ceil(high))
+
+
+def thin(values: tuple, most: int = 200) -> tuple:
+    """At most `most` evenly spaced items, first and last included: a long path stays cheap to draw."""
+    if len(values) <= most:
+        return values
+    keep = np.unique(np.linspace(0, len(values) - 1, most).round().astype(int))
+    return tuple(values[i] for i in keep)

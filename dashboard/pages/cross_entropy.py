@@ -1,0 +1,70 @@
+"""Cross-entropy with SoftMax page: the iris network, each flower's share of dCE/db3, and gradient descent on b3."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import compute, ui
+from exercises import examples as ex
+
+PREFIX, START, LR = "ce", ex.CE_START_B3, ex.CE_LEARNING_RATE
+ui.b3_state(PREFIX, START, LR)
+
+st.title("Cross-entropy with SoftMax")
+st.markdown(
+    "Petal and sepal width pass through two ReLU hidden nodes to one raw output per species. SoftMax turns the "
+    "three raw outputs into probabilities, and each flower's loss is -ln of the probability given to the species "
+    "it really is. **b3** is the bias of the Setosa output: it moves z_Setosa and nothing else."
+)
+
+st.subheader("Observations")
+observations = pd.DataFrame(
+    {
+        "petal width": ex.PETAL_WIDTH,
+        "sepal width": ex.SEPAL_WIDTH,
+        "species": [ex.SPECIES[k] for k in ex.OBSERVED_SPECIES],
+    }
+)
+ui.number_table(observations, key="ce_observations", digits=2)
+
+st.subheader("Controls")
+b3 = ui.b3_control(PREFIX)
+lr, max_steps = ui.learning_controls(PREFIX)
+
+st.subheader(f"Predictions at b3 = {b3:.4f}")
+ui.number_table(compute.ce_predictions(b3), key="ce_predictions")
+st.metric("total cross-entropy", f"{compute.loss('ce', b3):.4f}")
+start_p = compute.ce_predictions(START)["p Setosa"]
+ui.article_notes(
+    "p Setosa at b3 = -2",
+    [(f"flower {i}", a, p) for i, a, p in zip((1, 2, 3), ("0.15", "0.04", "0.04"), start_p, strict=True)],
+)
+
+st.subheader("Each flower's share of dCE/db3")
+st.markdown(
+    "The chain rule has three links: how the loss reacts to the observed species' probability (-1/p_obs), how "
+    "that probability reacts to z_Setosa, and how z_Setosa reacts to b3 (1, since b3 is added to it). SoftMax's "
+    "derivative is p_S(1 - p_S) when the observed species is Setosa itself and -p_obs·p_S otherwise; multiplied "
+    "out, each term is p_Setosa - 1 for a Setosa and p_Setosa for any other flower."
+)
+ui.number_table(compute.ce_contributions(b3), key="ce_contributions")
+total, numeric = compute.slope("ce", b3), compute.numeric_slope("ce", b3)
+left, right = st.columns(2)
+left.metric("dCE/db3 = sum of the terms", f"{total:.4f}")
+right.metric("central finite difference", f"{numeric:.4f}")
+ui.slope_check([total], [numeric])
+ui.article_notes("Slope at b3 = -2", [("dCE/db3", "-0.77", compute.slope("ce", START))])
+
+st.subheader("Total cross-entropy against b3")
+ui.b3_curve("ce", PREFIX, b3, default_window=(-5.0, 3.0))
+
+st.subheader("Gradient descent")
+st.markdown(
+    f"Each step computes the step size = slope × learning rate and moves b3 by minus that. "
+    f"Run repeats until a step would be smaller than {ex.MIN_STEP_SIZE}."
+)
+ui.b3_descent("ce", PREFIX, START)
+article_run = compute.descent("ce", START, LR, ex.MAX_STEPS).rows
+ui.article_notes(
+    "From b3 = -2 with learning rate 1",
+    [("b3 after one step", "-1.23", article_run[0].new), ("b3 at convergence", "-0.03", article_run[-1].new)],
+)

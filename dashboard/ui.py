@@ -1,0 +1,226 @@
+"""Streamlit pieces the method pages share: state set-up, article notes, number tables and gradient-descent runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, compute
+from exercises import examples as ex
+
+CHUNK = 100  # a run advances this many steps between progress-bar updates
+RunChunk = Callable[[Any, int], compute.Run]  # (start, steps) -> the run from there
+
+
+def descent_defaults(prefix: str, learning_rate: float) -> dict[str, Any]:
+    """The session-state defaults every gradient-descent section needs: its inputs, history and messages."""
+    return {
+        f"{prefix}_lr": learning_rate,
+        f"{prefix}_max_steps": ex.MAX_STEPS,
+        f"{prefix}_history": [],
+        f"{prefix}_problem": None,
+        f"{prefix}_note": None,
+    }
+
+
+def init_state(defaults: dict[str, Any]) -> None:
+    """Give each session-state key its default once; widgets then read their value from the state alone."""
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+
+
+def apply_pending(prefix: str) -> None:
+    """Move widget values a run left behind into their widgets; this must happen before the widgets are drawn."""
+    for key, value in st.session_state.pop(f"{prefix}_pending", {}).items():
+        st.session_state[key] = value
+
+
+def clear_run(prefix: str) -> None:
+    """Forget the gradient-descent history, e.g. when the learner picks a new starting point."""
+    st.session_state[f"{prefix}_history"] = []
+    st.session_state[f"{prefix}_problem"] = None
+    st.session_state[f"{prefix}_note"] = None
+
+
+def _needs_scientific(values: pd.Series, digits: int) -> bool:
+    # Fixed decimals would show a tiny value as 0 or a huge one as a wall of digits (extreme parameter values).
+    sizes = values.abs()[values != 0]
+    return bool(len(sizes)) and (sizes.min() < 0.5 * 10**-digits or sizes.max() >= 1e6)
+
+
+def number_table(table: pd.DataFrame, key: str, digits: int = 4) -> None:
+    """A dataframe with every number column shown to `digits` decimals, or in scientific notation where needed."""
+    table = table.copy()
+    config = {}
+    for column in [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]:
+        if _needs_scientific(table[column], digits):
+            # As text: the browser's table marks numbers beyond 2^53 as invalid and prints exponents oddly.
+            table[column] = [f"{v:.{digits - 1}e}" for v in table[column]]
+        else:
+            config[column] = st.column_config.NumberColumn(format=f"%.{digits}f")
+    st.dataframe(table, hide_index=True, column_config=config, key=key)
+
+
+def article_notes(heading: str, items: Sequence[tuple[str, str, float]], source: str = "article") -> None:
+    """A printed number beside ours, one per line: 'label: article -0.77 · computed -0.7732'."""
+    lines = [f"{label}: {source} {printed} · computed {computed:.4f}" for label, printed, computed in items]
+    st.caption(f"**{heading}**  \n" + "  \n".join(lines))
+
+
+def learning_controls(prefix: str) -> tuple[float, int]:
+    """The learning-rate and max-steps inputs; their defaults were put in session state by the page."""
+    left, right = st.columns(2)
+    lr = left.number_input(
+        "learning rate", *compute.LR_RANGE, step=0.1, format="%.3f", key=f"{prefix}_lr", help="step size = lr × slope"
+    )
+    steps = right.number_input("max steps for Run", *compute.STEPS_RANGE, step=100, key=f"{prefix}_max_steps")
+    return float(lr), int(steps)
+
+
+def descent_buttons(prefix: str, on_step: Callable[[], None], on_reset: Callable[[], None]) -> bool:
+    """Step, Run to convergence and Reset side by side; returns whether Run was pressed."""
+    step, run, reset = st.columns(3)
+    step.button("Step", key=f"{prefix}_step", on_click=on_step, width="stretch", type="primary")
+    clicked = run.button("Run to convergence", key=f"{prefix}_run", width="stretch")
+    reset.button("Reset", key=f"{prefix}_reset", on_click=on_reset, width="stretch")
+    return clicked
+
+
+def record(prefix: str, run: compute.Run, note: str | None) -> None:
+    """Append a run's rows to the history and keep its message for the next rerun."""
+    st.session_state[f"{prefix}_history"] = [*st.session_state[f"{prefix}_history"], *run.rows]
+    st.session_state[f"{prefix}_problem"] = run.problem
+    st.session_state[f"{prefix}_note"] = note
+
+
+def run_in_chunks(chunk: RunChunk, start: Any, max_steps: int, last: Callable[[Any], Any]) -> compute.Run:
+    """Run gradient descent CHUNK steps at a time, showing progress, until it converges, diverges or hits max_steps."""
+    bar = st.progress(0.0, text="Running gradient descent…")
+    rows: list = []
+    part = compute.Run((), False, None)
+    while len(rows) < max_steps and not part.converged and not part.problem:
+        part = chunk(start, min(CHUNK, max_steps - len(rows)))
+        rows += part.rows
+        if part.rows:
+            start = last(part.rows[-1])
+        bar.progress(len(rows) / max_steps, text=f"Running gradient descent: {len(rows)} of at most {max_steps} steps")
+    bar.empty()
+    return compute.Run(tuple(rows), part.converged, part.problem)
+
+
+def run_note(run: compute.Run, max_steps: int) -> str | None:
+    """What happened, in words, when the run did not diverge."""
+    if run.problem:
+        return None
+    if run.converged:
+        return f"Converged after {len(run.rows)} more steps: the next step would be smaller than {ex.MIN_STEP_SIZE}."
+    return (
+        f"Stopped after the maximum of {max_steps} steps; the steps are still {ex.MIN_STEP_SIZE} or larger. "
+        "Press Run again to continue."
+    )
+
+
+def show_messages(prefix: str) -> None:
+    """The last action's outcome: divergence as an error, anything else as information."""
+    if st.session_state[f"{prefix}_problem"]:
+        st.error(st.session_state[f"{prefix}_problem"])
+    if st.session_state[f"{prefix}_note"]:
+        st.info(st.session_state[f"{prefix}_note"])
+
+
+# --- The two one-parameter pages (SSR and cross-entropy): b3 and its gradient descent ---
+
+
+def b3_state(prefix: str, start: float, learning_rate: float) -> None:
+    """Defaults for b3, the learning rate, max steps and the run history; then any value a Run left behind."""
+    init_state({f"{prefix}_b3": start, **descent_defaults(prefix, learning_rate)})
+    apply_pending(prefix)
+
+
+def b3_control(prefix: str) -> float:
+    """The b3 input; typing a new value starts a new descent from it."""
+    limit = compute.PARAM_LIMIT
+    value = st.number_input(
+        "b3", -limit, limit, step=0.1, format="%.4f", key=f"{prefix}_b3", on_change=clear_run, args=(prefix,)
+    )
+    return float(value)
+
+
+def _step_b3(method: compute.Method, prefix: str) -> None:
+    old = float(st.session_state[f"{prefix}_b3"])
+    run = compute.step(method, old, float(st.session_state[f"{prefix}_lr"]))
+    note = None
+    if run.rows:
+        st.session_state[f"{prefix}_b3"] = run.rows[0].new  # a callback runs before the widget is drawn
+        note = (
+            f"Step {len(st.session_state[f'{prefix}_history']) + 1}: b3 moved from {old:.4f} to {run.rows[0].new:.4f}."
+        )
+    record(prefix, run, note)
+
+
+def _reset_b3(prefix: str, start: float) -> None:
+    st.session_state[f"{prefix}_b3"] = start
+    clear_run(prefix)
+
+
+def b3_path(prefix: str) -> tuple[float, ...]:
+    """Every b3 the history visited, the first old value included."""
+    rows = st.session_state[f"{prefix}_history"]
+    return (rows[0].old, *(row.new for row in rows)) if rows else ()
+
+
+def b3_curve(method: compute.Method, prefix: str, b3: float, default_window: tuple[float, float]) -> None:
+    """The loss against b3 with the tangent at b3 and the descent path so far."""
+    path = compute.thin(b3_path(prefix))
+    low, high = compute.window(default_window, (b3, *path))
+    chart = charts.loss_curve(
+        compute.loss_curve(method, low, high),
+        "b3",
+        b3,
+        compute.loss(method, b3),
+        compute.slope(method, b3),
+        compute.path_losses(method, path) if path else None,
+    )
+    st.altair_chart(chart, width="stretch", key=f"{prefix}_curve")
+    st.caption(
+        "Blue: the loss for every b3 · red dot: the current b3 · dashed red: the tangent there, whose slope is the "
+        "derivative · orange: the values gradient descent visited."
+    )
+
+
+def b3_descent(method: compute.Method, prefix: str, start: float) -> None:
+    """Step, Run to convergence and Reset, the table of updates, and what happened in words."""
+    clicked = descent_buttons(prefix, lambda: _step_b3(method, prefix), lambda: _reset_b3(prefix, start))
+    if clicked:
+        lr, max_steps = float(st.session_state[f"{prefix}_lr"]), int(st.session_state[f"{prefix}_max_steps"])
+        run = run_in_chunks(
+            lambda value, steps: compute.descent(method, value, lr, steps),
+            float(st.session_state[f"{prefix}_b3"]),
+            max_steps,
+            lambda row: row.new,
+        )
+        record(prefix, run, run_note(run, max_steps))
+        if run.rows:
+            st.session_state[f"{prefix}_pending"] = {f"{prefix}_b3": run.rows[-1].new}
+        st.rerun()  # redraw the page from the top at the new b3
+    show_messages(prefix)
+    rows = st.session_state[f"{prefix}_history"]
+    if rows:
+        history = pd.DataFrame(rows, columns=["old b3", "derivative", "step size", "new b3"])
+        history.insert(0, "step", range(1, len(rows) + 1))
+        number_table(history, key=f"{prefix}_history_table")
+    else:
+        st.caption("No steps yet: press Step for one update or Run to convergence for the whole descent.")
+
+
+def slope_check(analytic: Sequence[float], numeric: Sequence[float]) -> None:
+    """Explain, when it happens, why the formula and the finite difference disagree (a clipped loss)."""
+    if any(abs(a - n) > 1e-4 * max(1.0, abs(a)) for a, n in zip(analytic, numeric, strict=True)):
+        st.warning(
+            "The formula and the finite difference disagree here. A probability is so close to 0 or 1 that the "
+            "loss is clipped (at most 36.04 per sample, so that it stays finite); the clipped loss is flat, which "
+            "is what the finite difference measures. The formula gives the slope of the loss without clipping."
+        )

@@ -1,0 +1,134 @@
+"""The dashboard in a real browser: every page renders, Step works on two pages, and each page is screenshotted."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright import sync_api as playwright
+
+ROOT = Path(__file__).parents[1]
+SHOTS = ROOT / "artifacts" / "screenshots"
+LOG = ROOT / "artifacts" / "streamlit.log"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = {  # sidebar label -> screenshot name
+    "Overview": "overview",
+    "Sum of squared residuals": "ssr",
+    "Cross-entropy with SoftMax": "cross_entropy",
+    "Sigmoid with binary cross-entropy": "sigmoid",
+}
+STEP_RESULT = {"Sum of squared residuals": 1.57, "Cross-entropy with SoftMax": -1.23}
+TIMEOUT_MS = 20_000
+VIEWPORT = {"width": 1400, "height": 1000}
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    """Poll Streamlit's health endpoint until it answers; fail early if the server died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"streamlit did not answer at {url} within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = LOG.open("w")  # the server's output, for when this test fails in CI
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url: str):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport=VIEWPORT)
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.goto(app_url)
+        yield tab
+        browser.close()
+
+
+def wait_for_page(tab, title: str) -> None:
+    """Wait until the page's title shows, its script has finished and its charts are drawn."""
+    tab.get_by_role("heading", name=title, exact=False).first.wait_for()
+    tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    for chart in tab.locator("[data-testid='stVegaLiteChart']").all():
+        chart.locator("canvas, svg").first.wait_for()
+
+
+def whole_page_screenshot(tab, path: Path) -> None:
+    """Streamlit scrolls inside its main area, so grow the window to the content's height for one full shot."""
+    width = tab.viewport_size["width"]
+    height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    tab.set_viewport_size({"width": width, "height": max(height, VIEWPORT["height"])})
+    tab.wait_for_timeout(300)  # charts re-layout to the new size
+    tab.screenshot(path=path)
+    tab.set_viewport_size(VIEWPORT)
+
+
+def test_every_page_renders_and_step_moves_b3(page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    titles = {"Overview": "Backprop Lab"}
+    for label, shot in PAGES.items():
+        page.locator("[data-testid='stSidebarNavLink']", has_text=label).click()
+        wait_for_page(page, titles.get(label, label))
+        assert page.locator("[data-testid='stException']").count() == 0, f"{label} shows an exception"
+        if label in STEP_RESULT:
+            page.get_by_role("button", name="Step", exact=True).click()
+            moved = page.get_by_text(re.compile(r"Step 1: b3 moved from"))
+            moved.wait_for()
+            new_value = float(re.search(r"to (-?\d+\.\d+)", moved.inner_text()).group(1))
+            assert round(new_value, 2) == STEP_RESULT[label]
+            wait_for_page(page, label)
+            assert page.locator("[data-testid='stException']").count() == 0
+        if shot == "sigmoid":  # the loss-per-step chart appears only once descent has run
+            page.get_by_role("button", name="Run to convergence").click()
+            page.get_by_text(re.compile(r"Stopped after the maximum|Converged after")).wait_for()
+            wait_for_page(page, label)
+            assert page.locator("[data-testid='stException']").count() == 0
+        whole_page_screenshot(page, SHOTS / f"{shot}.png")
+    # Back on a page visited before, its inputs still hold where Step left them.
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Sum of squared residuals").click()
+    wait_for_page(page, "Sum of squared residuals")
+    assert page.get_by_role("spinbutton", name="b3").input_value() == "1.5655"

@@ -1,0 +1,102 @@
+"""The dashboard's number helpers: they agree with solutions/, chunked runs match whole ones, the chain rule holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dashboard import charts, compute
+from exercises import examples as ex
+from solutions import gradient_descent as gd
+from solutions import logistic as lg
+from tests.helpers import dce_db3_at, dssr_db3_at
+
+SLOPES = {"ssr": dssr_db3_at, "ce": dce_db3_at}
+STARTS = {"ssr": (ex.SSR_START_B3, ex.SSR_LEARNING_RATE), "ce": (ex.CE_START_B3, ex.CE_LEARNING_RATE)}
+
+
+def path(run: compute.Run) -> list[float]:
+    return [run.rows[0].old, *(row.new for row in run.rows)]
+
+
+@pytest.mark.parametrize("method", ["ssr", "ce"])
+def test_descent_visits_what_solutions_gradient_descent_visits(method):
+    start, lr = STARTS[method]
+    run = compute.descent(method, start, lr, ex.MAX_STEPS)
+    assert run.converged and run.problem is None
+    assert path(run) == gd.gradient_descent(SLOPES[method], start, lr, ex.MIN_STEP_SIZE, ex.MAX_STEPS)
+    for row in run.rows:
+        assert row.step_size == gd.step_size(row.derivative, lr) and row.new == gd.update(row.old, row.derivative, lr)
+
+
+@pytest.mark.parametrize("method", ["ssr", "ce"])
+def test_a_run_in_chunks_matches_one_whole_run(method):
+    start, lr = STARTS[method]
+    whole = compute.descent(method, start, lr, ex.MAX_STEPS)
+    rows, value, part = [], start, compute.Run((), False, None)
+    while not part.converged:
+        part = compute.descent(method, value, lr, 2)
+        rows += part.rows
+        value = rows[-1].new
+    assert tuple(rows) == whole.rows
+
+
+@pytest.mark.parametrize("method", ["ssr", "ce"])
+def test_divergence_stops_with_words_and_finite_numbers(method):
+    start, _ = STARTS[method]
+    for lr in (5.0, 50.0, 1000.0):
+        run = compute.descent(method, start, lr, ex.MAX_STEPS)
+        assert not run.converged and "diverged" in run.problem
+        assert all(np.isfinite(v) and abs(v) <= compute.PARAM_LIMIT for row in run.rows for v in row)
+
+
+def test_a_step_that_would_leave_the_range_is_refused():
+    run = compute.step("ssr", 0.0, 1000.0)
+    assert run.rows == () and "outside the range" in run.problem
+
+
+@pytest.mark.parametrize("b3", [-50.0, -2.0, 0.0, 2.6, 30.0])
+def test_each_contribution_is_the_product_of_its_chain_rule_factors(b3):
+    ssr_table = compute.ssr_contributions(b3)
+    assert np.allclose(ssr_table.iloc[:, 1] * ssr_table.iloc[:, 2], ssr_table["term = product"])
+    ce_table = compute.ce_contributions(b3)
+    product = ce_table.iloc[:, 1] * ce_table.iloc[:, 2] * ce_table.iloc[:, 3]
+    assert np.allclose(product, ce_table["term = product"], atol=1e-12)
+
+
+@pytest.mark.parametrize("params", [ex.SIGMOID_START, (2.0, -1.0, 0.5), (-3.0, 4.0, 1.0)])
+def test_sigmoid_terms_add_up_to_the_gradients(params):
+    table = compute.sigmoid_contributions(params)
+    assert np.allclose(table["dL/da"] * table["da/dz = a(1-a)"], table["dL/dz = a - y"])
+    sums = (table["term w1"].sum(), table["term w2"].sum(), table["term b"].sum())
+    assert np.allclose(sums, compute.sigmoid_gradients(params))
+    assert np.allclose(compute.sigmoid_numeric_gradients(params), sums, atol=1e-5)
+
+
+def test_sigmoid_descent_matches_repeated_logistic_updates():
+    run = compute.sigmoid_descent(ex.SIGMOID_START, ex.SIGMOID_LEARNING_RATE, 50)
+    params = ex.SIGMOID_START
+    for row in run.rows:
+        grads = lg.gradients(ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y, *params)
+        params = lg.update(*params, grads, ex.SIGMOID_LEARNING_RATE)
+        assert row.new == params
+    assert len(run.rows) == 50 and not run.converged
+
+
+def test_window_and_thin():
+    assert compute.window((-1.0, 6.0), ()) == (-1.0, 6.0)
+    assert compute.window((-1.0, 6.0), (7.83, -0.2)) == (-1.0, 8.0)
+    assert compute.window((-1.0, 6.0), (1e9,)) == (-1.0, compute.PARAM_LIMIT)
+    long = tuple(range(1001))
+    thinned = compute.thin(long)
+    assert len(thinned) <= 200 and thinned[0] == 0 and thinned[-1] == 1000
+    assert compute.thin((1, 2, 3)) == (1, 2, 3)
+
+
+@pytest.mark.parametrize(("w1", "w2", "b"), [(0.5, 0.5, -2.0), (1.0, 0.0, -2.0), (0.0, 0.0, 1.0)])
+def test_boundary_points_lie_where_z_is_zero(w1, w2, b):
+    line = charts.boundary_points(w1, w2, b, (0.0, 4.0))
+    if w1 == w2 == 0:
+        assert line.empty
+    else:
+        assert np.allclose(w1 * line["x1"] + w2 * line["x2"] + b, 0.0)
