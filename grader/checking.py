@@ -253,7 +253,8 @@ def check_reference(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest
     ref = reference(spec)
     rng = np.random.default_rng(zlib.crc32(spec.function.encode()))
     cases = [spec.random_args(rng) for _ in range(RANDOM_CASES)]
-    for args, out in zip(cases, learner.call_many(spec.module, spec.name, cases), strict=True):
+    outcomes = learner.call_many(spec.module, spec.name, cases, check_inputs=False)  # the properties check does
+    for args, out in zip(cases, outcomes, strict=True):
         got, want = accept(out, spec, args, request).value, ref(*args)
         if spec.returns == "floats" and isinstance(got, list) and len(got) != len(want):
             raise CheckFailed(

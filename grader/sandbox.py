@@ -77,13 +77,14 @@ class Sandbox:
         """Call module.function(*args) in the child; never raises for anything the learner's code does."""
         return self.call_many(module, function, [args])[0]
 
-    def call_many(self, module: str, function: str, calls: list[tuple]) -> list[Outcome]:
+    def call_many(self, module: str, function: str, calls: list[tuple], check_inputs: bool = True) -> list[Outcome]:
         """One outcome per argument tuple, in order, stopping at the first failed call (the later entries
         repeat its outcome). The first call goes alone, so a function that fails at once costs one call;
-        the rest go in one request, which the child answers in one reply."""
-        outcomes = self._batch(module, function, calls[:1])
+        the rest go in one request, which the child answers in one reply. check_inputs: report arguments
+        (of up to 10,000 values) that a call changed in place."""
+        outcomes = self._batch(module, function, calls[:1], check_inputs)
         if calls[1:] and outcomes[0].ok:
-            outcomes += self._batch(module, function, calls[1:])
+            outcomes += self._batch(module, function, calls[1:], check_inputs)
         return outcomes + [outcomes[-1]] * (len(calls) - len(outcomes))
 
     def close(self) -> None:
@@ -96,13 +97,13 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _batch(self, module: str, function: str, calls: list[tuple]) -> list[Outcome]:
+    def _batch(self, module: str, function: str, calls: list[tuple], check_inputs: bool) -> list[Outcome]:
         refusal = self._refusal(module, function)
         if refusal is not None:
             return [refusal]
         started, before = time.monotonic(), _stat_all(self.watch)
         try:
-            outcomes = self._exchange(module, function, calls)
+            outcomes = self._exchange(module, function, calls, check_inputs)
         finally:
             self.spent += time.monotonic() - started
         if _stat_all(self.watch) != before:
@@ -123,7 +124,7 @@ class Sandbox:
             return Outcome(False, kind="budget", message=msg)
         return None
 
-    def _exchange(self, module: str, function: str, calls: list[tuple]) -> list[Outcome]:
+    def _exchange(self, module: str, function: str, calls: list[tuple], check_inputs: bool) -> list[Outcome]:
         """Send the calls in one request; the reply holds an outcome per call, up to the first failure."""
         if self.pid is None:
             self._start()
@@ -135,6 +136,7 @@ class Sandbox:
             "function": function,
             "calls": [[encode(a, blobs) for a in args] for args in calls],
             "call_seconds": self.limits.call_seconds,
+            "check_inputs": check_inputs,
         }
         try:
             send(self.to_child, frame(request, blobs))
