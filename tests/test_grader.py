@@ -95,6 +95,148 @@ CASES = {
         ),
         checks_of("gradient_descent.gradient_descent", kinds=("reference",)),
     ),
+    # One typical mistake in each remaining function. A mistake in a function that others call costs
+    # their value checks too: that is what the learner's code really does.
+    "learning_rate_forgotten": (
+        lambda d: sub.replace_function(
+            d, "gradient_descent", "def step_size(derivative, learning_rate):\n    return float(derivative)"
+        ),
+        checks_of(
+            "gradient_descent.step_size",
+            "gradient_descent.update",
+            "gradient_descent.gradient_descent",
+            "logistic.update",
+            kinds=VALUES,
+        ),
+    ),
+    "softplus_overflows": (
+        lambda d: sub.replace_function(
+            d, "ssr", "def softplus(x):\n    return np.log(1 + np.exp(np.asarray(x, float)))[()]"
+        ),
+        checks_of("ssr.softplus", kinds=("properties",)),
+    ),
+    "hidden_weights_swapped": (
+        lambda d: sub.replace_function(
+            d,
+            "ssr",
+            "def predict(dosage, b3):\n    x = np.asarray(dosage, float)\n"
+            "    return ex.DOSAGE_W4 * softplus(ex.DOSAGE_W1 * x + ex.DOSAGE_B1)"
+            " + ex.DOSAGE_W3 * softplus(ex.DOSAGE_W2 * x + ex.DOSAGE_B2) + b3",
+        ),
+        checks_of("ssr.predict", kinds=VALUES),
+    ),
+    "residuals_not_squared": (
+        lambda d: sub.replace_function(
+            d,
+            "ssr",
+            "def ssr(observed, predicted):\n    y, y_hat = _pair(observed, predicted)\n"
+            "    return float(np.sum(np.abs(y - y_hat)))",
+        ),
+        checks_of("ssr.ssr", kinds=VALUES),
+    ),
+    "leaky_relu": (
+        lambda d: sub.replace_function(
+            d, "cross_entropy", "def relu(x):\n    x = np.asarray(x, float)\n    return np.maximum(0.01 * x, x)[()]"
+        ),
+        checks_of("cross_entropy.relu", "cross_entropy.raw_outputs", kinds=VALUES),
+    ),
+    "b3_on_the_wrong_output": (
+        lambda d: sub.replace_function(
+            d,
+            "cross_entropy",
+            "def raw_outputs(petal_width, sepal_width, b3):\n"
+            "    x = np.stack([np.asarray(petal_width, float), np.asarray(sepal_width, float)], axis=1)\n"
+            "    hidden = relu(x @ np.array(ex.HIDDEN_W).T + ex.HIDDEN_B)\n"
+            "    return hidden @ np.array(ex.OUTPUT_W).T + np.array([0.0, ex.OUTPUT_B_VERSICOLOR, b3])",
+        ),
+        checks_of("cross_entropy.raw_outputs", kinds=VALUES),
+    ),
+    "softmax_without_the_max": (
+        lambda d: sub.replace_function(
+            d,
+            "cross_entropy",
+            "def softmax(raw):\n    e = np.exp(np.asarray(raw, float))\n    return e / e.sum(axis=-1, keepdims=True)",
+        ),
+        checks_of("cross_entropy.softmax", kinds=("properties",)),
+    ),
+    "setosa_loss_for_every_flower": (
+        lambda d: sub.replace_function(
+            d,
+            "cross_entropy",
+            "def cross_entropy(probabilities, observed):\n"
+            "    p, k = _probabilities_and_classes(probabilities, observed)\n"
+            "    return -np.log(np.maximum(p[:, 0], check.EPS))",
+        ),
+        checks_of("cross_entropy.cross_entropy", kinds=VALUES),
+    ),
+    "mean_instead_of_sum": (
+        lambda d: sub.replace_function(
+            d,
+            "cross_entropy",
+            "def cross_entropy_derivative_b3(probabilities, observed):\n"
+            "    return float(np.mean(cross_entropy_contributions_b3(probabilities, observed)))",
+        ),
+        checks_of("cross_entropy.cross_entropy_derivative_b3", kinds=VALUES),
+    ),
+    "sigmoid_of_minus_z": (
+        lambda d: sub.replace_function(
+            d,
+            "logistic",
+            "def sigmoid(z):\n    z = -np.asarray(z, float)\n    e = np.exp(-np.abs(z))\n"
+            "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))[()]",
+        ),
+        checks_of("logistic.sigmoid", "logistic.gradients", kinds=VALUES),
+    ),
+    "labels_swapped_in_the_loss": (
+        lambda d: sub.replace_function(
+            d,
+            "logistic",
+            "def binary_cross_entropy(y, a):\n    y, a = _labels_and_activations(y, a)\n"
+            "    a = np.clip(a, check.EPS, 1 - check.EPS)\n    return -((1 - y) * np.log(a) + y * np.log(1 - a))[()]",
+        ),
+        checks_of("logistic.binary_cross_entropy", kinds=VALUES),
+    ),
+    "dloss_da_sign": (
+        lambda d: sub.replace_function(
+            d,
+            "logistic",
+            "def dloss_da(y, a):\n    y, a = _labels_and_activations(y, a)\n"
+            "    a = np.clip(a, check.EPS, 1 - check.EPS)\n    return (y / a + (1 - y) / (1 - a))[()]",
+        ),
+        checks_of("logistic.dloss_da", kinds=VALUES),
+    ),
+    "sigmoid_slope_a_times_1_plus_a": (
+        lambda d: sub.replace_function(
+            d, "logistic", "def da_dz(a):\n    a = np.asarray(a, float)\n    return (a * (1 + a))[()]"
+        ),
+        checks_of("logistic.da_dz", kinds=VALUES),
+    ),
+    "y_minus_a": (
+        lambda d: sub.replace_function(
+            d, "logistic", "def dloss_dz(y, a):\n    y, a = _labels_and_activations(y, a)\n    return (y - a)[()]"
+        ),
+        checks_of("logistic.dloss_dz", "logistic.gradients", kinds=VALUES),
+    ),
+    "inputs_swapped_in_the_gradients": (
+        lambda d: sub.replace_function(
+            d,
+            "logistic",
+            "def gradients(x1, x2, y, w1, w2, b):\n"
+            "    x1, x2, y = (np.asarray(v, float) for v in (x1, x2, y))\n"
+            "    dL_dz = dloss_dz(y, sigmoid(w1 * x1 + w2 * x2 + b))\n"
+            "    return float(np.sum(dL_dz * x2)), float(np.sum(dL_dz * x1)), float(np.sum(dL_dz))",
+        ),
+        checks_of("logistic.gradients", kinds=VALUES),
+    ),
+    "gradient_added": (
+        lambda d: sub.replace_function(
+            d,
+            "logistic",
+            "def update(w1, w2, b, grads, learning_rate):\n"
+            "    return tuple(float(p + learning_rate * g) for p, g in zip((w1, w2, b), grads))",
+        ),
+        checks_of("logistic.update", kinds=VALUES),
+    ),
     "sys_exit": (
         lambda d: sub.replace_function(d, "ssr", "def ssr(observed, predicted):\n    import sys\n    sys.exit(0)"),
         checks_of("ssr.ssr"),
