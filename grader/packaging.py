@@ -19,6 +19,7 @@ JUNK = {"__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image.
 set -euo pipefail
+apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
 cd /autograder/source
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet -r requirements-grader.txt
