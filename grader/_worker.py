@@ -117,6 +117,8 @@ def decode(v, blobs):
     if t in ("list", "tuple"):
         items = [decode(i, blobs) for i in v["items"]]
         return items if t == "list" else tuple(items)
+    if t == "dict":
+        return {k: decode(x, blobs) for k, x in v["items"]}
     if t == "fn":
         return slope_function(v["kind"], v["c"])
     return v["v"]

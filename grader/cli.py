@@ -17,7 +17,7 @@ from typing import TextIO
 from grader import report
 from grader.api import find_submissions, grade_class, grade_submission
 from grader.results import SubmissionResult
-from grader.rubric import FUNCTIONS, RUBRIC
+from grader.rubric import ALL_CHECKS, BACKPROP_FUNCTIONS, FUNCTIONS
 from grader.sandbox import DEFAULT_LIMITS, Limits
 from grader.submission import is_submission
 
@@ -115,7 +115,7 @@ def _outputs(args: argparse.Namespace) -> Iterator:
         if rows:
             rows.writeheader()
         if json_file:
-            json_file.write(f'{{"rubric": {json.dumps(RUBRIC)},\n "submissions": [\n')
+            json_file.write(f'{{"rubric": {json.dumps(ALL_CHECKS)},\n "submissions": [\n')
         first = [True]
 
         def write(result: SubmissionResult) -> None:
@@ -131,7 +131,9 @@ def _outputs(args: argparse.Namespace) -> Iterator:
 
 
 def _csv_columns() -> list[str]:
-    return ["learner", *(f"{m}.{f}" for m, names in FUNCTIONS.items() for f in names), "total", "max", "error"]
+    core = [f"{m}.{f}" for m, names in FUNCTIONS.items() for f in names]
+    backprop = [f"{m}.{f}" for m, names in BACKPROP_FUNCTIONS.items() for f in names]
+    return ["learner", *core, "total", "max", *backprop, "backprop_total", "backprop_max", "error"]
 
 
 @contextmanager

@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 GRADER_REQUIREMENTS = ("numpy", "pytest", "tqdm")  # what grading needs; the dashboard's libraries stay out
 # In the bundle: everything grading reads. In a release: everything but the answers and the project's own tests.
-BUNDLE_PARTS = ("grader", "solutions", "exercises/__init__.py", "exercises/examples.py")
+# exercises/backprop.py only for its parameter names, which the backprop checks use.
+BUNDLE_PARTS = ("grader", "solutions", "exercises/__init__.py", "exercises/examples.py", "exercises/backprop.py")
 RELEASE_SKIP = {"solutions", "tests", "benchmarks", ".git", ".venv", ".ci", "artifacts", "autograder.zip"}
 JUNK = {"__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
 

@@ -11,7 +11,7 @@ import pytest
 from grader import report
 from grader.checking import CheckFailed, NotImplementedYet
 from grader.results import CheckResult, SubmissionResult
-from grader.rubric import RUBRIC
+from grader.rubric import ALL_CHECKS
 from grader.sandbox import Limits, Sandbox
 from grader.submission import Located, NotASubmission, locate
 
@@ -65,8 +65,8 @@ class Collector:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         ids = [_check_id(item) for item in items]
-        missing, twice = set(RUBRIC) - set(ids), {i for i in ids if ids.count(i) > 1}
-        if missing or twice or not set(ids) <= set(RUBRIC):
+        missing, twice = set(ALL_CHECKS) - set(ids), {i for i in ids if ids.count(i) > 1}
+        if missing or twice or not set(ids) <= set(ALL_CHECKS):
             raise pytest.UsageError(f"checks and rubric disagree: missing {missing}, twice {twice}")
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -85,7 +85,7 @@ class Collector:
         return rep
 
     def pytest_sessionfinish(self) -> None:
-        order = {check_id: i for i, check_id in enumerate(RUBRIC)}
+        order = {check_id: i for i, check_id in enumerate(ALL_CHECKS)}
         self.result.checks.sort(key=lambda c: order[c.check_id])
         self.result.seconds = time.monotonic() - self.started
 
@@ -108,14 +108,14 @@ def learner(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
 
 def _check_id(item: pytest.Item) -> str:
     marker = item.get_closest_marker("points")
-    if marker is None or not marker.args or marker.args[0] not in RUBRIC:
+    if marker is None or not marker.args or marker.args[0] not in ALL_CHECKS:
         raise pytest.UsageError(f"{item.nodeid} has no points marker naming a rubric entry")
     return marker.args[0]
 
 
 def _check_result(item: pytest.Item, rep: pytest.TestReport, call: pytest.CallInfo) -> CheckResult:
     check_id = _check_id(item)
-    best = RUBRIC[check_id]
+    best = ALL_CHECKS[check_id]
     printed = getattr(item, "learner_output", "")
     if rep.passed:
         return CheckResult(check_id, best, best, "passed", output=printed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from grader.rubric import FUNCTIONS
+from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS, section_of
 
 Status = Literal["passed", "failed", "not_implemented", "unavailable"]
 
@@ -42,15 +42,22 @@ class SubmissionResult:
 
     @property
     def score(self) -> int:
-        return sum(c.points for c in self.checks)
+        """The core score; the backprop section is reported apart (see section)."""
+        return self.section("core")[0]
 
     @property
     def max_score(self) -> int:
-        return sum(c.max_points for c in self.checks if c.status != "unavailable")
+        return self.section("core")[1]
+
+    def section(self, name: str) -> tuple[int, int]:
+        """Points earned and possible in one section of the rubric, leaving out checks that could not run."""
+        checks = [c for c in self.checks if section_of(c.check_id) == name and c.status != "unavailable"]
+        return sum(c.points for c in checks), sum(c.max_points for c in checks)
 
     def by_function(self) -> dict[str, tuple[int, int]]:
-        """Points earned and possible per function, in rubric order."""
-        totals = {f"{m}.{f}": [0, 0] for m, names in FUNCTIONS.items() for f in names}
+        """Points earned and possible per function, in rubric order, core first."""
+        graded = {**FUNCTIONS, **BACKPROP_FUNCTIONS}
+        totals = {f"{m}.{f}": [0, 0] for m, names in graded.items() for f in names}
         for c in self.checks:
             if c.status != "unavailable":
                 totals[c.function][0] += c.points
@@ -60,7 +67,9 @@ class SubmissionResult:
     def csv_row(self) -> dict[str, Any]:
         row: dict[str, Any] = {"learner": self.name}
         row.update({name: earned for name, (earned, _) in self.by_function().items()})
-        row.update(total=self.score, max=self.max_score, error=self.error)
+        row.update(total=self.score, max=self.max_score)
+        row.update(zip(("backprop_total", "backprop_max"), self.section("backprop"), strict=True))
+        row.update(error=self.error)
         return row
 
     def to_json(self) -> dict[str, Any]:
@@ -68,6 +77,10 @@ class SubmissionResult:
             "learner": self.name,
             "score": self.score,
             "max_score": self.max_score,
+            "sections": {
+                name: dict(zip(("score", "max_score"), self.section(name), strict=True))
+                for name in ("core", "backprop")
+            },
             "error": self.error,
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
@@ -76,25 +89,30 @@ class SubmissionResult:
 
     def to_gradescope(self) -> dict[str, Any]:
         """results.json as Gradescope's autograder specification describes it."""
-        tests = [
-            {
-                "name": c.check_id,
-                "score": c.points,
-                "max_score": c.max_points,
-                "status": "passed" if c.status == "passed" else "failed",
-                "output": "\n".join(x for x in (c.feedback, printed(c.output)) if x),
-                "visibility": "visible",
-            }
-            for c in self.checks
-            if c.status != "unavailable"
-        ]
+        tests = [_gradescope_test(c) for c in self.checks if c.status != "unavailable"]
         lines = [self.error, *self.notes]
+        earned, best = self.section("backprop")
+        if best:
+            lines.append(f"Backprop section: {earned}/{best}, reported apart from the score.")
         return {
             "score": self.score,
             "execution_time": round(self.seconds, 3),
             "output": "\n".join(x for x in lines if x),
             "tests": tests,
         }
+
+
+def _gradescope_test(c: CheckResult) -> dict[str, Any]:
+    """One check as a Gradescope test; the backprop section's checks carry no points there (reported apart)."""
+    test = {
+        "name": c.check_id,
+        "status": "passed" if c.status == "passed" else "failed",
+        "output": "\n".join(x for x in (c.feedback, printed(c.output)) if x),
+        "visibility": "visible",
+    }
+    if section_of(c.check_id) == "core":
+        return {**test, "score": c.points, "max_score": c.max_points}
+    return {**test, "name": f"{c.check_id} (backprop section, not in the score: {c.points}/{c.max_points})"}
 
 
 def printed(text: str) -> str:

@@ -24,9 +24,25 @@ KINDS = ("worked", "reference", "properties")
 POINTS_PER_KIND = {"worked": 1, "reference": 2, "properties": 1}
 OVERRIDES: dict[str, int] = {}  # e.g. {"gradient_descent.gradient_descent.reference": 4}
 
-RUBRIC: dict[str, int] = {
-    f"{module}.{function}.{kind}": OVERRIDES.get(f"{module}.{function}.{kind}", POINTS_PER_KIND[kind])
-    for module, functions in FUNCTIONS.items()
-    for function in functions
-    for kind in KINDS
+# A second section, reported apart from the core score: backpropagation to every parameter.
+BACKPROP_FUNCTIONS: dict[str, list[str]] = {
+    "backprop": ["dssr_dw3", "dssr_dw1", "relu_derivative", "dce_dz", "dce_dw_bottom_setosa", "dce_dw_petal_top"],
 }
+
+
+def _checks(functions: dict[str, list[str]]) -> dict[str, int]:
+    return {
+        f"{module}.{function}.{kind}": OVERRIDES.get(f"{module}.{function}.{kind}", POINTS_PER_KIND[kind])
+        for module, names in functions.items()
+        for function in names
+        for kind in KINDS
+    }
+
+
+RUBRIC: dict[str, int] = _checks(FUNCTIONS)  # the core score
+SECTIONS: dict[str, dict[str, int]] = {"core": RUBRIC, "backprop": _checks(BACKPROP_FUNCTIONS)}
+ALL_CHECKS: dict[str, int] = {check: points for section in SECTIONS.values() for check, points in section.items()}
+
+
+def section_of(check_id: str) -> str:
+    return next(name for name, checks in SECTIONS.items() if check_id in checks)

@@ -421,6 +421,8 @@ def encode(v: Any, blobs: list[bytes]) -> dict:
         return {"t": "array", "dtype": data.dtype.str, "shape": list(data.shape), "blob": len(blobs) - 1}
     if isinstance(v, list | tuple):
         return {"t": type(v).__name__, "items": [encode(i, blobs) for i in v]}
+    if isinstance(v, dict):
+        return {"t": "dict", "items": [[str(k), encode(x, blobs)] for k, x in v.items()]}
     return {"t": "float" if isinstance(v, float) else "int", "v": v}
 
 

@@ -16,6 +16,7 @@ def reference(dest: Path) -> Path:
     for src in (ROOT / "solutions").glob("*.py"):
         if src.name != "__init__.py":
             text = src.read_text().replace("from solutions import", "from exercises import")
+            text = text.replace("from solutions.", "from exercises.")
             (dest / src.name).write_text(text)
     return dest
 

@@ -13,13 +13,14 @@ from exercises import examples as ex
 from grader.api import grade_class, grade_submission
 from grader.checks.test_gradient_descent import CE_SLOPE, SSR_SLOPE
 from grader.results import SubmissionResult
-from grader.rubric import RUBRIC
+from grader.rubric import RUBRIC, SECTIONS
 from grader.sandbox import Limits
 from solutions import cross_entropy as ce
 from solutions import ssr
 from tests import submissions as sub
 
 FULL = sum(RUBRIC.values())
+BACKPROP = sum(SECTIONS["backprop"].values())
 FAST = Limits(call_seconds=0.5, submission_seconds=30.0)  # endless loops cost half a second here
 
 
@@ -321,29 +322,47 @@ CASES = {
 }
 
 
+# The backprop section: its own mistakes cost only its own checks, never the core score.
+BACKPROP_CASES = {
+    "w3_link_forgotten": (
+        lambda d: sub.replace_function(
+            d,
+            "backprop",
+            "def dssr_dw1(dosage, observed, params):\n"
+            "    x, f = check.vector(dosage, 'dosage'), dosage_forward(dosage, params)\n"
+            "    return -2.0 * (np.asarray(observed) - f['y_hat']) * sigmoid(f['top_in']) * x",
+        ),
+        checks_of("backprop.dssr_dw1", kinds=VALUES),
+    ),
+    "backprop_missing": (lambda d: (d / "backprop.py").unlink(), set(SECTIONS["backprop"])),
+}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, SubmissionResult]:
     """Every case graded once, two at a time, as a class folder would be."""
     root = tmp_path_factory.mktemp("class")
     folders = [sub.reference(root / "reference"), sub.stubs(root / "stubs")]
-    for name, (build, _) in CASES.items():
+    for name, (build, _) in {**CASES, **BACKPROP_CASES}.items():
         build(sub.reference(root / name))
         folders.append(root / name)
     return {r.name: r for r in grade_class(folders, jobs=2, limits=FAST)}
 
 
-def lost(result: SubmissionResult) -> set[str]:
-    return {c.check_id for c in result.checks if c.status != "passed"}
+def lost(result: SubmissionResult, section: str = "core") -> set[str]:
+    """The checks of one section that did not pass (a core mistake may also cost backprop checks that use it)."""
+    return {c.check_id for c in result.checks if c.status != "passed" and c.check_id in SECTIONS[section]}
 
 
 def test_reference_gets_full_marks(graded):
     result = graded["reference"]
     assert (result.score, result.max_score, lost(result), result.error) == (FULL, FULL, set(), "")
+    assert result.section("backprop") == (BACKPROP, BACKPROP) and lost(result, "backprop") == set()
 
 
 def test_stubs_get_zero_and_say_not_implemented(graded):
     result = graded["stubs"]
-    assert (result.score, result.max_score) == (0, FULL)
+    assert (result.score, result.max_score, result.section("backprop")) == (0, FULL, (0, BACKPROP))
     assert {c.status for c in result.checks} == {"not_implemented"}
     assert all(c.feedback.endswith("is not implemented yet") for c in result.checks)
 
@@ -356,6 +375,15 @@ def test_each_case_loses_exactly_the_affected_checks(graded, case):
     assert result.score == FULL - sum(RUBRIC[c] for c in expected)
     assert all(c.feedback for c in result.checks if c.status != "passed")  # every loss says why
     assert not any("Traceback" in c.feedback for c in result.checks)
+
+
+@pytest.mark.parametrize("case", BACKPROP_CASES)
+def test_backprop_cases_cost_only_their_section(graded, case):
+    result = graded[case]
+    expected = BACKPROP_CASES[case][1]
+    assert (lost(result), result.score) == (set(), FULL)
+    assert lost(result, "backprop") == expected
+    assert result.section("backprop") == (BACKPROP - sum(SECTIONS["backprop"][c] for c in expected), BACKPROP)
 
 
 def test_feedback_says_what_went_wrong(graded):
@@ -425,6 +453,8 @@ def test_gradescope_results_follow_the_spec(graded):
     assert data["score"] == FULL - 6 and isinstance(data["score"], int)
     assert {"score", "execution_time", "tests"} <= data.keys()
     for test in data["tests"]:
-        assert {"name", "score", "max_score", "status", "output", "visibility"} <= test.keys()
+        assert {"name", "status", "output", "visibility"} <= test.keys()
         assert test["status"] in ("passed", "failed")
-    assert sum(t["max_score"] for t in data["tests"]) == FULL
+    scored = [t for t in data["tests"] if "max_score" in t]
+    assert sum(t["max_score"] for t in scored) == FULL and len(scored) == len(RUBRIC)
+    assert len(data["tests"]) == len(RUBRIC) + len(SECTIONS["backprop"])  # the backprop section, without points

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.packaging import build_bundle, build_release
-from grader.rubric import FUNCTIONS, RUBRIC
+from grader.rubric import ALL_CHECKS, BACKPROP_FUNCTIONS, FUNCTIONS, RUBRIC
 from tests import submissions as sub
 
 ROOT = Path(__file__).parents[1]
@@ -33,7 +33,8 @@ def test_learner_run_without_arguments_grades_exercises(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[-1] == f"Score: 0/{FULL}"
-    assert sum("not implemented yet" in line for line in lines) == sum(len(f) for f in FUNCTIONS.values())
+    graded = {**FUNCTIONS, **BACKPROP_FUNCTIONS}
+    assert sum("not implemented yet" in line for line in lines) == sum(len(f) for f in graded.values())
     assert "Traceback" not in done.stdout + done.stderr
 
 
@@ -84,7 +85,7 @@ def test_plain_pytest_over_the_checks(tmp_path):
     folder = sub.reference(tmp_path / "ref")
     done = run("-m", "pytest", "grader/checks", "--submission", str(folder))
     assert done.returncode == 0, done.stdout[-2000:]
-    assert f"Score: {FULL}/{FULL}" in done.stdout and f"{len(RUBRIC)} passed" in done.stdout
+    assert f"Score: {FULL}/{FULL}" in done.stdout and f"{len(ALL_CHECKS)} passed" in done.stdout
 
 
 def test_gradescope_bundle_runs_in_an_autograder_tree(tmp_path):
@@ -104,7 +105,7 @@ def test_gradescope_bundle_runs_in_an_autograder_tree(tmp_path):
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == FULL - 3  # ssr.ssr's worked and reference checks
-    assert len(results["tests"]) == len(RUBRIC)
+    assert len(results["tests"]) == len(ALL_CHECKS)  # the backprop section shows too, without points
 
 
 def test_learner_release_has_no_solutions_and_its_self_check_says_what_it_skips(tmp_path):
