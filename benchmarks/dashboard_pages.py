@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = {
-    "Overview": ("pages/overview.py", None),
-    "Sum of squared residuals": ("pages/ssr.py", "ssr_run"),
-    "Cross-entropy with SoftMax": ("pages/cross_entropy.py", "ce_run"),
-    "Sigmoid with binary cross-entropy": ("pages/sigmoid.py", "sig_run"),
+    "Overview": ("views/overview.py", None),
+    "Sum of squared residuals": ("views/ssr.py", "ssr_run"),
+    "Cross-entropy with SoftMax": ("views/cross_entropy.py", "ce_run"),
+    "Sigmoid with binary cross-entropy": ("views/sigmoid.py", "sig_run"),
 }
 RERUNS = 15
 BUDGET_MS = 100.0

@@ -19,11 +19,11 @@ KEPT_WIDGETS = ("_b3", "_lr", "_max_steps", "_w1", "_w2", "_b", "_curve_param") 
 for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(KEPT_WIDGETS)]:
     st.session_state[key] = st.session_state[key]
 pages = [
-    st.Page("pages/overview.py", title="Overview", default=True),
-    st.Page("pages/ssr.py", title="Sum of squared residuals"),
-    st.Page("pages/cross_entropy.py", title="Cross-entropy with SoftMax"),
-    st.Page("pages/sigmoid.py", title="Sigmoid with binary cross-entropy"),
-    st.Page("pages/check.py", title="Check my exercises"),
+    st.Page("views/overview.py", title="Overview", default=True),
+    st.Page("views/ssr.py", title="Sum of squared residuals"),
+    st.Page("views/cross_entropy.py", title="Cross-entropy with SoftMax"),
+    st.Page("views/sigmoid.py", title="Sigmoid with binary cross-entropy"),
+    st.Page("views/check.py", title="Check my exercises"),
 ]
 mathsource.refresh()
 try:

@@ -53,4 +53,4 @@ Wherever the source article printed a number, the page shows it beside the compu
 The functions behind every number are in `solutions/`; write your own versions in `exercises/`.
 """
 )
-st.page_link("pages/ssr.py", label="Start with the sum of squared residuals →")
+st.page_link("views/ssr.py", label="Start with the sum of squared residuals →")
