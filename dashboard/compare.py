@@ -50,7 +50,9 @@ def beside(table: pd.DataFrame, asks: list[Ask]) -> tuple[pd.DataFrame, list[str
             for row in np.flatnonzero(~learner.matches(yours, reference)):
                 wrong[row].append(ask.function)
         _insert(table, ask.columns, yours)
-    table[MATCH] = ["✗ " + ", ".join(names) if names else "✓" if compared else "—" for names in wrong]
+    # Right after the last of your columns: a wide table would otherwise push it out of view.
+    last = max(table.columns.get_loc(f"your {c}") for ask in asks for c in ask.columns)
+    table.insert(last + 1, MATCH, ["✗ " + ", ".join(names) if names else "✓" if compared else "—" for names in wrong])
     return table, problems
 
 

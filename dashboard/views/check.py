@@ -75,7 +75,7 @@ def show(result: SubmissionResult, when: str) -> None:
             "checks that ran here."
         )
     if result.checks:
-        ui.number_table(function_table(result), key="check_functions")
+        ui.number_table(function_table(result), key="check_functions", whole=True)
         if any(c.status == "failed" for c in result.checks):
             st.subheader("What went wrong")
             feedback(result)
@@ -83,9 +83,10 @@ def show(result: SubmissionResult, when: str) -> None:
 
 st.title("Check my exercises")
 folder = learner.exercises_dir()
+where = "exercises/" if folder == learner.ROOT / "exercises" else str(folder)
 st.markdown(
-    f"Runs the grader's checks on your functions in `{folder.name}/` (`{folder}`): each function is called in a "
-    "separate process with a time limit, exactly as `python -m grader` does, so a mistake cannot stop the dashboard."
+    f"Runs the grader's checks on your functions in `{where}`, as `python -m grader` does: each function is called "
+    "in a separate process with a time limit, so a mistake in your code cannot stop the dashboard."
 )
 if mathsource.REFERENCE:
     # A widget's own key is forgotten on pages that do not draw it, so its value lives in compare.SWITCH.
