@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -56,7 +57,9 @@ def _close(sandbox: Sandbox) -> None:
 @st.cache_resource(max_entries=1, show_spinner=False, on_release=_close)
 def _sandbox(folder: str, files: Stamp) -> Sandbox:
     # Keyed on the stamp so an edit gets a fresh sandbox (which copies the files anew); max_entries=1 closes the old.
-    return Sandbox(Path(folder), LIMITS)
+    sandbox = Sandbox(Path(folder), LIMITS)
+    atexit.register(_close, sandbox)  # the last one is never evicted: remove its temporary folder at exit
+    return sandbox
 
 
 @st.cache_data(show_spinner=False, max_entries=5000)
@@ -86,8 +89,9 @@ def why(outcome: Outcome) -> str:
     """A failed call in a few words: 'is not implemented yet', 'raised ZeroDivisionError: ... (ssr.py line 3)'."""
     if outcome.kind == "not_implemented":
         return "is not implemented yet"
-    if outcome.kind == "exception":
-        return f"raised {outcome.message}"
+    if outcome.kind == "exception":  # the sandbox's message is "<type> <message> (<file> line <n>)"
+        kind, _, rest = outcome.message.partition(" ")
+        return f"raised {kind}: {rest}" if rest and not rest.startswith("(") else f"raised {outcome.message}"
     if outcome.kind == "missing_module":
         return "cannot run: the file is missing"
     return f"did not run ({outcome.kind.replace('_', ' ')}): {outcome.message}"

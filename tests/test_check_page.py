@@ -118,6 +118,20 @@ def test_switch_on_flags_a_wrong_function_and_names_an_exception(exercises):
     assert any("ZeroDivisionError" in w.value for w in at.warning)
 
 
+def test_an_edit_to_the_exercises_is_picked_up_on_the_next_rerun(exercises):
+    sub.reference(exercises)
+    at = switched_on()
+    at.switch_page("views/ssr.py").run()
+    assert set(compared_tables(at)[0][MATCH]) == {"✓"}
+    sub.replace_function(exercises, "ssr", "def predict(dosage, b3):\n    raise ValueError('half written')")
+    later = (exercises / "ssr.py").stat().st_mtime + 1
+    os.utime(exercises / "ssr.py", (later, later))  # a new modification time even on a coarse clock
+    at.run()
+    assert not at.exception
+    cells = set(compared_tables(at)[0]["your predicted y_hat"])
+    assert len(cells) == 1 and cells.pop().startswith("raised ValueError: half written (ssr.py line")
+
+
 def test_switch_off_leaves_the_tables_as_they_were(exercises):
     sub.reference(exercises)
     at = AppTest.from_file(APP, default_timeout=60).run()
