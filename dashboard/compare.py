@@ -38,22 +38,31 @@ def beside(table: pd.DataFrame, asks: list[Ask]) -> tuple[pd.DataFrame, list[str
     """The table with 'your <column>' after each reference column and a ✓/✗ column; plus each failure in words."""
     table, problems = table.copy(), []
     wrong: list[list[str]] = [[] for _ in range(len(table))]
-    compared = False  # whether any of the learner's functions gave numbers to compare
+    silent: list[str] = []  # the functions that gave no numbers to compare
     for ask in asks:
         reference = table[list(ask.columns)].to_numpy(dtype=float)
         shape = (len(table),) if len(ask.columns) == 1 else reference.shape
         yours = learner.column(ask.module, ask.function, ask.args, shape)
         if isinstance(yours, str):
             problems.append(f"`{ask.function}` in exercises/{ask.module}.py {learner.escaped(yours)}.")
+            silent.append(ask.function)
         else:
-            compared = True
             for row in np.flatnonzero(~learner.matches(yours, reference)):
                 wrong[row].append(ask.function)
         _insert(table, ask.columns, yours)
     # Right after the last of your columns: a wide table would otherwise push it out of view.
     last = max(table.columns.get_loc(f"your {c}") for ask in asks for c in ask.columns)
-    table.insert(last + 1, MATCH, ["✗ " + ", ".join(names) if names else "✓" if compared else "—" for names in wrong])
+    table.insert(last + 1, MATCH, [verdict(names, silent, len(asks)) for names in wrong])
     return table, problems
+
+
+def verdict(wrong: list[str], silent: list[str], asked: int) -> str:
+    """✗ and the functions that disagree; ✓ when the rest agree (naming any that gave nothing); — if none gave."""
+    if wrong:
+        return "✗ " + ", ".join(wrong)
+    if len(silent) == asked:
+        return "—"
+    return "✓" + (f" ({', '.join(silent)}: no value)" if silent else "")
 
 
 def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | str) -> None:

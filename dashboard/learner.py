@@ -18,7 +18,10 @@ EXERCISES_ENV = "BACKPROP_EXERCISES"  # another exercises folder (tests point th
 # The grader's per-call limit, but no total budget: a dashboard session keeps calling for as long as it is open.
 LIMITS = Limits(call_seconds=2.0, submission_seconds=1e9, memory_mb=1024)
 RTOL, ATOL = 1e-7, 1e-12  # the grader's reference checks compare to full float precision
-_lock = threading.Lock()  # one sandbox is shared by every session's thread; its pipe carries one call at a time
+# One sandbox is shared by every session's thread and its pipe carries one call at a time; the grader's fork server
+# (which starts every sandbox's worker, the Check page's too) answers one request at a time as well.
+exclusive = threading.Lock()
+_lock = exclusive
 
 Stamp = tuple[tuple[str, int], ...]
 
@@ -85,12 +88,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def why(outcome: Outcome) -> str:
+def why(outcome: Outcome, function: str) -> str:
     """A failed call in a few words: 'is not implemented yet', 'raised ZeroDivisionError: ... (ssr.py line 3)'."""
+    kind, _, rest = outcome.message.partition(" ")  # the sandbox's message is "<type> <message> (<file> line <n>)"
     if outcome.kind == "not_implemented":
-        return "is not implemented yet"
-    if outcome.kind == "exception":  # the sandbox's message is "<type> <message> (<file> line <n>)"
-        kind, _, rest = outcome.message.partition(" ")
+        if not rest or rest.startswith(("(", f"{function} ")):  # its own stub, or a bare NotImplementedError
+            return "is not implemented yet"
+        return f"stopped at a function that is not implemented yet: {rest}"  # e.g. gradients calling sigmoid
+    if outcome.kind == "exception":
         return f"raised {kind}: {rest}" if rest and not rest.startswith("(") else f"raised {outcome.message}"
     if outcome.kind == "missing_module":
         return "cannot run: the file is missing"
@@ -100,7 +105,7 @@ def why(outcome: Outcome) -> str:
 def plain(outcome: Outcome, module: str, function: str) -> Any:
     """The value a call returned as floats, arrays and tuples; raises NotWritten if it failed or is not numbers."""
     if not outcome.ok:
-        raise NotWritten(module, function, why(outcome))
+        raise NotWritten(module, function, why(outcome, function))
     return _unwrap(outcome.value, module, function)
 
 

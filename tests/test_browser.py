@@ -176,3 +176,8 @@ def test_check_page_grades_and_the_switch_shows_the_learners_values(page):
     page.get_by_text("Your functions").first.wait_for()  # table cells are drawn on a canvas, not in the DOM
     assert page.locator("[data-testid='stException']").count() == 0
     whole_page_screenshot(page, SHOTS / "ssr_with_yours.png")
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Sigmoid with binary cross-entropy").click()
+    wait_for_page(page, "Sigmoid with binary cross-entropy")
+    page.get_by_text("in exercises/logistic.py is not implemented yet").first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    whole_page_screenshot(page, SHOTS / "sigmoid_with_yours.png")

@@ -16,7 +16,7 @@ RESULT = "check_result"  # session key: (SubmissionResult or an error message, w
 
 def grade() -> None:
     """Run every check on the exercises folder, isolated as the grader isolates it; keep the outcome for reruns."""
-    with st.spinner("Running the checks on your exercises…"):
+    with st.spinner("Running the checks on your exercises…"), learner.exclusive:
         try:
             outcome: SubmissionResult | str = grade_submission(learner.exercises_dir())
         except Exception as error:  # whatever the grader raises, the learner gets words, not a traceback
