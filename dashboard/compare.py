@@ -66,7 +66,8 @@ def verdict(wrong: list[str], silent: list[str], asked: int) -> str:
 
 
 def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | str) -> None:
-    answer = yours if isinstance(yours, str) else np.asarray(yours).reshape(len(table), -1)
+    # A cell holds the failure's first words ("raised ZeroDivisionError"); the message above the table has the rest.
+    answer = yours.split(": ")[0] if isinstance(yours, str) else np.asarray(yours).reshape(len(table), -1)
     for i, name in enumerate(columns):
         cells = answer if isinstance(answer, str) else answer[:, i]
         table.insert(table.columns.get_loc(name) + 1, f"your {name}", cells)

@@ -114,7 +114,7 @@ def test_switch_on_flags_a_wrong_function_and_names_an_exception(exercises):
     assert not at.exception
     predictions, contributions = compared_tables(at)[:2]
     assert set(predictions[MATCH]) == {"✗ predict"} and list(predictions["your predicted y_hat"]) == [0.0, 0.0, 0.0]
-    assert contributions["your term = product"][0].startswith("raised ZeroDivisionError")
+    assert set(contributions["your term = product"]) == {"raised ZeroDivisionError"}
     assert any("ZeroDivisionError" in w.value for w in at.warning)
 
 
@@ -128,8 +128,8 @@ def test_an_edit_to_the_exercises_is_picked_up_on_the_next_rerun(exercises):
     os.utime(exercises / "ssr.py", (later, later))  # a new modification time even on a coarse clock
     at.run()
     assert not at.exception
-    cells = set(compared_tables(at)[0]["your predicted y_hat"])
-    assert len(cells) == 1 and cells.pop().startswith("raised ValueError: half written (ssr.py line")
+    assert set(compared_tables(at)[0]["your predicted y_hat"]) == {"raised ValueError"}
+    assert any(w.value.startswith("`predict` in exercises/ssr.py raised ValueError: half written") for w in at.warning)
 
 
 def test_switch_off_leaves_the_tables_as_they_were(exercises):
