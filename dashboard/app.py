@@ -35,3 +35,12 @@ except mathsource.NotWritten as missing:
         "number on these pages comes from your own functions in exercises/. Write it, save the file, and this page "
         "picks it up when you next change a control or reload."
     )
+except Exception as error:
+    if mathsource.REFERENCE:
+        raise  # with the reference solutions a failure is the dashboard's own bug: show it as one
+    # In a release the numbers are the learner's: one of a wrong shape or type can break the page's own arithmetic.
+    st.error(
+        f"The rest of this page could not be computed from your functions' values ({type(error).__name__}: "
+        f"{mathsource.learner.escaped(str(error))}). One of them probably returns the wrong shape or type: "
+        "**Check my exercises** says which."
+    )

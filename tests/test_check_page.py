@@ -152,6 +152,7 @@ for page in json.loads(PAGES):
     seen[page] = {
         "exceptions": [str(e.value) for e in at.exception],
         "warnings": [w.value for w in at.warning],
+        "errors": [e.value for e in at.error],
         "info": [i.value for i in at.info],
         "metrics": [m.value for m in at.metric],
     }
@@ -159,15 +160,19 @@ print(json.dumps(seen))
 """
 
 
-def test_the_dashboard_runs_in_a_learner_release(tmp_path):
-    release = build_release(tmp_path / "release")
+def pages_in(release: Path, pages: list[str]) -> dict:
+    """Each page of a release's dashboard run under AppTest in a fresh process (it must not see solutions/)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", EXERCISES_ENV)}
-    script = RELEASE_SCRIPT.replace("PAGES", repr(json.dumps(ALL_PAGES)))
+    script = RELEASE_SCRIPT.replace("PAGES", repr(json.dumps(pages)))
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=release, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_dashboard_runs_in_a_learner_release(tmp_path):
+    seen = pages_in(build_release(tmp_path / "release"), ALL_PAGES)
     assert all(not page["exceptions"] for page in seen.values()), seen
     missing = {
         "views/ssr.py": "`predict` in exercises/ssr.py",
@@ -177,3 +182,12 @@ def test_the_dashboard_runs_in_a_learner_release(tmp_path):
         assert any(words in w and "not implemented yet" in w for w in seen[page]["warnings"]), seen[page]
     assert seen["views/check.py"]["metrics"] == ["0/42"]
     assert any("checked when your instructor grades" in i for i in seen["views/check.py"]["info"])
+
+
+def test_a_release_page_fed_a_wrong_shape_explains_instead_of_crashing(tmp_path):
+    release = build_release(tmp_path / "release")
+    sub.reference(release / "exercises")
+    sub.replace_function(release / "exercises", "ssr", "def predict(dosage, b3):\n    return np.zeros((3, 2))")
+    seen = pages_in(release, ["views/ssr.py", "views/cross_entropy.py"])
+    assert not seen["views/ssr.py"]["exceptions"] and "wrong shape" in seen["views/ssr.py"]["errors"][0]
+    assert not seen["views/cross_entropy.py"]["exceptions"] and not seen["views/cross_entropy.py"]["errors"]
