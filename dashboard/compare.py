@@ -36,6 +36,15 @@ def remember_toggle() -> None:
 
 def beside(table: pd.DataFrame, asks: list[Ask]) -> tuple[pd.DataFrame, list[str]]:
     """The table with 'your <column>' after each reference column and a ✓/✗ column; plus each failure in words."""
+    folder = learner.exercises_dir()
+    return _beside(table, tuple(asks), str(folder), learner.stamp(folder))
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _beside(
+    table: pd.DataFrame, asks: tuple[Ask, ...], folder: str, files: learner.Stamp
+) -> tuple[pd.DataFrame, list[str]]:
+    # Keyed on the learner files' stamp as well: the same table gets new columns once the learner saves a file.
     table, problems = table.copy(), []
     wrong: list[list[str]] = [[] for _ in range(len(table))]
     silent: list[str] = []  # the functions that gave no numbers to compare
