@@ -21,7 +21,6 @@ RTOL, ATOL = 1e-7, 1e-12  # the grader's reference checks compare to full float 
 # One sandbox is shared by every session's thread and its pipe carries one call at a time; the grader's fork server
 # (which starts every sandbox's worker, the Check page's too) answers one request at a time as well.
 exclusive = threading.Lock()
-_lock = exclusive
 
 Stamp = tuple[tuple[str, int], ...]
 
@@ -53,7 +52,7 @@ def stamp(folder: Path) -> Stamp:
 
 
 def _close(sandbox: Sandbox) -> None:
-    with _lock:
+    with exclusive:
         sandbox.close()
 
 
@@ -68,8 +67,11 @@ def _sandbox(folder: str, files: Stamp) -> Sandbox:
 @st.cache_data(show_spinner=False, max_entries=5000)
 def _call(folder: str, files: Stamp, module: str, function: str, args: tuple) -> Outcome:
     sandbox = _sandbox(folder, files)
-    with _lock:
-        return sandbox.call(module, function, *args)
+    with exclusive:
+        try:
+            return sandbox.call(module, function, *args)
+        except (OSError, RuntimeError) as error:  # no worker could start, or another session's edit closed this one
+            return Outcome(False, kind="unavailable", message=f"the sandbox could not run it ({error}); reload")
 
 
 def call(module: str, function: str, *args: Any) -> Outcome:
