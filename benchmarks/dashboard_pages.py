@@ -1,24 +1,35 @@
-"""Times each dashboard page's script rerun under AppTest (median of several) and prints the figures in ms."""
+"""Times each dashboard page's rerun under AppTest (median of several), with the learner switch off and on, in ms."""
 
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `python benchmarks/dashboard_pages.py` puts only benchmarks/ on the path
+
+from dashboard.compare import TOGGLE  # noqa: E402
+from dashboard.learner import EXERCISES_ENV  # noqa: E402
+from tests import submissions  # noqa: E402
+
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = {
-    "Overview": ("pages/overview.py", None),
-    "Sum of squared residuals": ("pages/ssr.py", "ssr_run"),
-    "Cross-entropy with SoftMax": ("pages/cross_entropy.py", "ce_run"),
-    "Sigmoid with binary cross-entropy": ("pages/sigmoid.py", "sig_run"),
+    "Overview": ("views/overview.py", None),
+    "Sum of squared residuals": ("views/ssr.py", "ssr_run"),
+    "Cross-entropy with SoftMax": ("views/cross_entropy.py", "ce_run"),
+    "Sigmoid with binary cross-entropy": ("views/sigmoid.py", "sig_run"),
+    "Check my exercises": ("views/check.py", None),
 }
+METHOD_PAGES = list(PAGES)[1:4]
 RERUNS = 15
+CLICKS = 5  # the Check button grades every function: fewer repeats
 BUDGET_MS = 100.0
 
 
@@ -47,6 +58,30 @@ def time_page(page: str, run_key: str | None) -> tuple[float, float, float | Non
     return first, warm, after_run
 
 
+def check_click_ms() -> float:
+    """Median wall time of pressing Check my exercises (grading every function of the project's exercises/)."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(PAGES["Check my exercises"][0]).run()
+    times = []
+    for _ in range(CLICKS):
+        start = time.perf_counter()
+        at.button(key="check_run").click().run()
+        times.append((time.perf_counter() - start) * 1000)
+    assert not at.exception, at.exception
+    return statistics.median(times)
+
+
+def switch_on_ms(page: str) -> tuple[float, float]:
+    """(first run, median rerun) of a method page with the learner switch on, over a correct submission."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(PAGES["Check my exercises"][0]).run()
+    at.toggle(key=TOGGLE).set_value(True).run()
+    start = time.perf_counter()
+    at.switch_page(page).run()
+    first = (time.perf_counter() - start) * 1000
+    return first, median_rerun_ms(at)
+
+
 def main() -> int:
     """Print one line per page; exit 1 if a warm rerun exceeds the budget."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings would drown the table
@@ -57,6 +92,14 @@ def main() -> int:
         later = f"{after_run:10.1f}" if after_run is not None else f"{'-':>10}"
         print(f"{name:36} {first:10.1f} {warm:8.1f} {later}")
         slow |= max(warm, after_run or 0.0) > BUDGET_MS
+    print(f"Check my exercises: pressing the button {check_click_ms():.0f} ms (median of {CLICKS}; grades every check)")
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ[EXERCISES_ENV] = str(submissions.reference(Path(folder) / "exercises"))
+        print("With the learner switch on (a correct submission, so every value is computed and compared):")
+        for name in METHOD_PAGES:
+            first, warm = switch_on_ms(PAGES[name][0])
+            print(f"{name:36} {first:10.1f} {warm:8.1f}")
+            slow |= warm > BUDGET_MS
     print(f"budget: {BUDGET_MS:.0f} ms per rerun -> {'EXCEEDED' if slow else 'met'}")
     return 1 if slow else 0
 

@@ -1,4 +1,4 @@
-"""Cached numbers behind the dashboard: pure functions of plain floats that only call solutions/."""
+"""Cached numbers behind the dashboard: pure functions of plain floats that only call the math source."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.mathsource import cross_entropy as ce
+from dashboard.mathsource import gradient_descent as gd
+from dashboard.mathsource import logistic as lg
+from dashboard.mathsource import ssr
 from exercises import examples as ex
-from solutions import cross_entropy as ce
-from solutions import gradient_descent as gd
-from solutions import logistic as lg
-from solutions import ssr
 
 Method = Literal["ssr", "ce"]
 FD_STEP = 1e-6  # central-difference step: O(h^2) truncation, ~1e-10 rounding
@@ -206,6 +206,13 @@ def step(method: Method, value: float, learning_rate: float) -> Run:
     if outside:
         return Run((), False, outside)  # refused: the control could not hold the new value
     return Run((row,), False, _growth_problem(LOSS[method](value), LOSS[method](row.new)))
+
+
+@st.cache_data(show_spinner=False)
+def next_step(method: Method, value: float, learning_rate: float) -> Row:
+    """The update a Step would make from value, whether or not the controls could hold the new value."""
+    d = SLOPE[method](value)
+    return Row(value, d, gd.step_size(d, learning_rate), gd.update(value, d, learning_rate))
 
 
 class _Diverged(Exception):

@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, compute
+from dashboard import charts, compare, compute
 from exercises import examples as ex
 
+ROW_PX = 35  # the height of one row of st.dataframe, in pixels
 CHUNK = 100  # a run advances this many steps between progress-bar updates
 RunChunk = Callable[[Any, int], compute.Run]  # (start, steps) -> the run from there
 
@@ -51,8 +52,11 @@ def _needs_scientific(values: pd.Series, digits: int) -> bool:
     return bool(len(sizes)) and (sizes.min() < 0.5 * 10**-digits or sizes.max() >= 1e6)
 
 
-def number_table(table: pd.DataFrame, key: str, digits: int = 4) -> None:
-    """A dataframe with every number column shown to `digits` decimals, or in scientific notation where needed."""
+def number_table(table: pd.DataFrame, key: str, digits: int = 4, whole: bool = False) -> None:
+    """A dataframe with every number column shown to `digits` decimals, or in scientific notation where needed.
+
+    whole: tall enough to show every row without scrolling (Streamlit shows about ten rows by default).
+    """
     table = table.copy()
     config = {}
     for column in [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]:
@@ -61,7 +65,35 @@ def number_table(table: pd.DataFrame, key: str, digits: int = 4) -> None:
             table[column] = [f"{v:.{digits - 1}e}" for v in table[column]]
         else:
             config[column] = st.column_config.NumberColumn(format=f"%.{digits}f")
-    st.dataframe(table, hide_index=True, column_config=config, key=key)
+    height = ROW_PX * (len(table) + 1) + 3 if whole else "auto"
+    st.dataframe(table, hide_index=True, column_config=config, key=key, height=height)
+
+
+def table_with_yours(table: pd.DataFrame, asks: list[compare.Ask], key: str, digits: int = 4) -> None:
+    """number_table, with the learner's values beside the reference's when the Check page's switch is on."""
+    if compare.learner_on():
+        table, problems = compare.beside(table, asks)
+        if problems:
+            st.warning("  \n".join(problems))
+    number_table(table, key=key, digits=digits)
+
+
+def yours_totals(rows: list[tuple[str, compare.Ask, float]], key: str) -> None:
+    """The learner's single-number functions against the reference's, when the switch is on."""
+    if compare.learner_on():
+        st.caption("**Your functions** (the switch on the Check my exercises page)")
+        number_table(compare.totals(rows), key=key)
+
+
+def b3_yours_totals(method: compute.Method, prefix: str, b3: float, learning_rate: float, rows: list) -> None:
+    """yours_totals for a b3 page: its own single numbers, then the next step's size and new b3."""
+    after = compute.next_step(method, b3, learning_rate)
+    slope = (after.derivative, learning_rate)
+    rows += [
+        ("step size = lr × slope", compare.Ask("gradient_descent", "step_size", slope, ()), after.step_size),
+        ("b3 after one step", compare.Ask("gradient_descent", "update", (b3, *slope), ()), after.new),
+    ]
+    yours_totals(rows, key=f"{prefix}_yours_totals")
 
 
 def article_notes(heading: str, items: Sequence[tuple[str, str, float]], source: str = "article") -> None:

@@ -1,7 +1,8 @@
-"""The dashboard in a real browser: every page renders, Step works on two pages, and each page is screenshotted."""
+"""The dashboard in a real browser: every page renders, Step moves b3, Check grades; each page is screenshotted."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 from playwright import sync_api as playwright
+
+from dashboard.learner import EXERCISES_ENV
+from tests import submissions as sub
 
 ROOT = Path(__file__).parents[1]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -60,14 +64,34 @@ def wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 30) 
     raise TimeoutError(f"streamlit did not answer at {url} within {seconds} s")
 
 
+MIXED_SSR = """
+def ssr_contributions(observed, predicted):
+    return 2.0 * (np.asarray(observed, dtype=float) - np.asarray(predicted, dtype=float))
+"""
+UNWRITTEN_SIGMOID = """
+def sigmoid(z):
+    raise NotImplementedError("sigmoid is not implemented yet")
+"""
+
+
 @pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
+def mixed_exercises(tmp_path_factory) -> Path:
+    """What a learner has mid-way: most functions right, one with the wrong sign, one not written yet."""
+    folder = sub.reference(tmp_path_factory.mktemp("learner") / "exercises")
+    sub.replace_function(folder, "ssr", MIXED_SSR)
+    sub.replace_function(folder, "logistic", UNWRITTEN_SIGMOID)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(mixed_exercises: Path) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     LOG.parent.mkdir(parents=True, exist_ok=True)
     log = LOG.open("w")  # the server's output, for when this test fails in CI
-    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, EXERCISES_ENV: str(mixed_exercises)}
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, server)
@@ -132,3 +156,28 @@ def test_every_page_renders_and_step_moves_b3(page):
     page.locator("[data-testid='stSidebarNavLink']", has_text="Sum of squared residuals").click()
     wait_for_page(page, "Sum of squared residuals")
     assert page.get_by_role("spinbutton", name="b3").input_value() == "1.5655"
+
+
+def test_check_page_grades_and_the_switch_shows_the_learners_values(page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Check my exercises").click()
+    wait_for_page(page, "Check my exercises")
+    page.get_by_role("button", name="Check my exercises").click()
+    page.locator("[data-testid='stMetricValue']").first.wait_for()
+    wait_for_page(page, "Check my exercises")
+    assert page.locator("[data-testid='stException']").count() == 0
+    score = page.locator("[data-testid='stMetricValue']").first.inner_text()
+    assert re.fullmatch(r"\d+/84", score) and score not in ("0/84", "84/84"), score
+    whole_page_screenshot(page, SHOTS / "check.png")
+    page.get_by_text("Show my functions' values on the method pages").click()
+    wait_for_page(page, "Check my exercises")
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Sum of squared residuals").click()
+    wait_for_page(page, "Sum of squared residuals")
+    page.get_by_text("Your functions").first.wait_for()  # table cells are drawn on a canvas, not in the DOM
+    assert page.locator("[data-testid='stException']").count() == 0
+    whole_page_screenshot(page, SHOTS / "ssr_with_yours.png")
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Sigmoid with binary cross-entropy").click()
+    wait_for_page(page, "Sigmoid with binary cross-entropy")
+    page.get_by_text("in exercises/logistic.py is not implemented yet").first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    whole_page_screenshot(page, SHOTS / "sigmoid_with_yours.png")

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
-PAGES = ["pages/overview.py", "pages/ssr.py", "pages/cross_entropy.py", "pages/sigmoid.py"]
-B3_PAGES = {"ssr": "pages/ssr.py", "ce": "pages/cross_entropy.py"}
+PAGES = ["views/overview.py", "views/ssr.py", "views/cross_entropy.py", "views/sigmoid.py"]
+B3_PAGES = {"ssr": "views/ssr.py", "ce": "views/cross_entropy.py"}
 
 
 def open_page(page: str) -> AppTest:
@@ -47,7 +47,7 @@ def test_page_renders_without_exception(page):
 
 
 def test_ssr_page_shows_the_article_values():
-    at = open_page("pages/ssr.py")
+    at = open_page("views/ssr.py")
     predictions = table(at, "predicted y_hat")
     assert [round(v, 2) for v in predictions["predicted y_hat"]] == [-2.60, -1.61, -2.61]
     assert round(metric(at, "dSSR/db3"), 1) == -15.7
@@ -59,7 +59,7 @@ def test_ssr_page_shows_the_article_values():
 
 
 def test_cross_entropy_page_shows_the_article_values():
-    at = open_page("pages/cross_entropy.py")
+    at = open_page("views/cross_entropy.py")
     predictions = table(at, "p Setosa")
     assert [round(v, 2) for v in predictions["p Setosa"]] == [0.15, 0.04, 0.04]
     assert list(predictions["observed"]) == ["Setosa", "Virginica", "Versicolor"]
@@ -149,7 +149,7 @@ def press_step_and_run(at: AppTest) -> None:
 
 
 def test_sigmoid_page_matches_the_hand_worked_example():
-    at = open_page("pages/sigmoid.py")
+    at = open_page("views/sigmoid.py")
     assert round(metric(at, "total loss"), 4) == 3.5432
     update = table(at, "central finite difference")
     assert [round(v, 4) for v in update["derivative dL/dparam (sum)"]] == [-2.4593, -0.7106, -0.8693]
@@ -161,7 +161,7 @@ def test_sigmoid_page_matches_the_hand_worked_example():
 
 
 def test_sigmoid_controls_run_and_divergence():
-    at = open_page("pages/sigmoid.py")
+    at = open_page("views/sigmoid.py")
     before = table(at, "a = sigmoid(z)")
     at.number_input(key="sig_w2").set_value(-1.0).run()
     assert not table(at, "a = sigmoid(z)").equals(before)
@@ -178,7 +178,7 @@ def test_sigmoid_controls_run_and_divergence():
 
 
 def test_a_clipped_loss_is_explained_not_hidden():
-    at = open_page("pages/cross_entropy.py")
+    at = open_page("views/cross_entropy.py")
     assert not at.warning
     at.number_input(key="ce_b3").set_value(100.0).run()
     assert not at.exception

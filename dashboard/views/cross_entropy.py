@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import compute, ui
+from dashboard.compare import Ask
 from exercises import examples as ex
 
 PREFIX, START, LR = "ce", ex.CE_START_B3, ex.CE_LEARNING_RATE
@@ -31,7 +32,20 @@ b3 = ui.b3_control(PREFIX)
 lr, max_steps = ui.learning_controls(PREFIX)
 
 st.subheader(f"Predictions at b3 = {b3:.4f}")
-ui.number_table(compute.ce_predictions(b3), key="ce_predictions")
+predictions = compute.ce_predictions(b3)
+z_columns = tuple(f"z {name}" for name in ex.SPECIES)
+p_columns = tuple(f"p {name}" for name in ex.SPECIES)
+raw, p = predictions[list(z_columns)].to_numpy(), predictions[list(p_columns)].to_numpy()  # the reference's
+observed = ex.OBSERVED_SPECIES
+ui.table_with_yours(
+    predictions,
+    [
+        Ask("cross_entropy", "raw_outputs", (ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3), z_columns),
+        Ask("cross_entropy", "softmax", (raw,), p_columns),  # from the reference's raw outputs: no cascade
+        Ask("cross_entropy", "cross_entropy", (p, observed), ("cross-entropy -ln p_observed",)),
+    ],
+    key="ce_predictions",
+)
 st.metric("total cross-entropy", f"{compute.loss('ce', b3):.4f}")
 start_p = compute.ce_predictions(START)["p Setosa"]
 ui.article_notes(
@@ -46,11 +60,14 @@ st.markdown(
     "derivative is p_S(1 - p_S) when the observed species is Setosa itself and -p_obs·p_S otherwise; multiplied "
     "out, each term is p_Setosa - 1 for a Setosa and p_Setosa for any other flower."
 )
-ui.number_table(compute.ce_contributions(b3), key="ce_contributions")
+terms = Ask("cross_entropy", "cross_entropy_contributions_b3", (p, observed), ("term = product",))
+ui.table_with_yours(compute.ce_contributions(b3), [terms], key="ce_contributions")
 total, numeric = compute.slope("ce", b3), compute.numeric_slope("ce", b3)
 left, right = st.columns(2)
 left.metric("dCE/db3 = sum of the terms", f"{total:.4f}")
 right.metric("central finite difference", f"{numeric:.4f}")
+slope_ask = Ask("cross_entropy", "cross_entropy_derivative_b3", (p, observed), ())
+ui.b3_yours_totals("ce", PREFIX, b3, lr, [("dCE/db3", slope_ask, total)])
 ui.slope_check([total], [numeric])
 ui.article_notes("Slope at b3 = -2", [("dCE/db3", "-0.77", compute.slope("ce", START))])
 

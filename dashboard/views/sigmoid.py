@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, compute, ui
+from dashboard.compare import Ask
 from exercises import examples as ex
 
 PREFIX = "sig"
@@ -81,7 +82,16 @@ params = current_params()
 w1, w2, b = params
 
 st.subheader(f"Predictions at w1 = {w1:.4f}, w2 = {w2:.4f}, b = {b:.4f}")
-ui.number_table(compute.sigmoid_predictions(params), key="sig_predictions")
+predictions = compute.sigmoid_predictions(params)
+z, a = tuple(predictions["z = w1·x1 + w2·x2 + b"]), tuple(predictions["a = sigmoid(z)"])  # the reference's
+ui.table_with_yours(
+    predictions,
+    [
+        Ask("logistic", "sigmoid", (z,), ("a = sigmoid(z)",)),
+        Ask("logistic", "binary_cross_entropy", (ex.SIGMOID_Y, a), ("loss",)),  # from the reference's a: no cascade
+    ],
+    key="sig_predictions",
+)
 left, right = st.columns(2)
 with left:
     st.metric("total loss", f"{compute.sigmoid_loss(params):.4f}")
@@ -110,11 +120,26 @@ st.markdown(
     "(the sigmoid's slope), and dz/dw (the input that the weight multiplies; 1 for b). The first two always "
     "multiply to a - y, so a student's term is (a - y) × x1 for w1, (a - y) × x2 for w2 and a - y for b."
 )
-ui.number_table(compute.sigmoid_contributions(params), key="sig_contributions")
+factors = [
+    Ask("logistic", "dloss_da", (ex.SIGMOID_Y, a), ("dL/da",)),
+    Ask("logistic", "da_dz", (a,), ("da/dz = a(1-a)",)),
+    Ask("logistic", "dloss_dz", (ex.SIGMOID_Y, a), ("dL/dz = a - y",)),
+]
+ui.table_with_yours(compute.sigmoid_contributions(params), factors, key="sig_contributions")
 st.caption("Each derivative is the sum of its term column over the five students; the table below adds them up.")
 
 st.subheader("The three derivatives and the next update")
-ui.number_table(compute.sigmoid_next_update(params, lr), key="sig_update")
+next_update = compute.sigmoid_next_update(params, lr)
+grads = tuple(next_update["derivative dL/dparam (sum)"])
+inputs = (ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y)
+ui.table_with_yours(
+    next_update,
+    [
+        Ask("logistic", "gradients", (*inputs, *params), ("derivative dL/dparam (sum)",)),
+        Ask("logistic", "update", (*params, grads, lr), ("new value",)),
+    ],
+    key="sig_update",
+)
 ui.slope_check(compute.sigmoid_gradients(params), compute.sigmoid_numeric_gradients(params))
 start_update = compute.sigmoid_next_update(ex.SIGMOID_START, ex.SIGMOID_LEARNING_RATE)
 by_hand = {"w1": ("-2.4593", "0.7459"), "w2": ("-0.7106", "0.5711"), "b": ("-0.8693", "-1.9131")}

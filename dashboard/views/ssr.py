@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import compute, ui
+from dashboard.compare import Ask
 from exercises import examples as ex
 
 PREFIX, START, LR = "ssr", ex.SSR_START_B3, ex.SSR_LEARNING_RATE
@@ -25,7 +26,9 @@ b3 = ui.b3_control(PREFIX)
 lr, max_steps = ui.learning_controls(PREFIX)
 
 st.subheader(f"Predictions at b3 = {b3:.4f}")
-ui.number_table(compute.ssr_predictions(b3), key="ssr_predictions")
+predictions = compute.ssr_predictions(b3)
+y_hat = tuple(predictions["predicted y_hat"])  # your functions get the reference's inputs: no mistake cascades
+ui.table_with_yours(predictions, [Ask("ssr", "predict", (ex.DOSAGE, b3), ("predicted y_hat",))], key="ssr_predictions")
 st.metric("SSR", f"{compute.loss('ssr', b3):.4f}")
 start_outputs = compute.ssr_predictions(START)["predicted y_hat"]
 ui.article_notes(
@@ -38,11 +41,22 @@ st.markdown(
     "By the chain rule each term is dSSR/dy_hat × dy_hat/db3. b3 is added straight to the output, so "
     "dy_hat/db3 = 1 and the term is just -2 (y - y_hat): a prediction below its observation pulls the slope down."
 )
-ui.number_table(compute.ssr_contributions(b3), key="ssr_contributions")
+terms = Ask("ssr", "ssr_contributions", (ex.EFFICACY, y_hat), ("term = product",))
+ui.table_with_yours(compute.ssr_contributions(b3), [terms], key="ssr_contributions")
 total, numeric = compute.slope("ssr", b3), compute.numeric_slope("ssr", b3)
 left, right = st.columns(2)
 left.metric("dSSR/db3 = sum of the terms", f"{total:.4f}")
 right.metric("central finite difference", f"{numeric:.4f}")
+ui.b3_yours_totals(
+    "ssr",
+    PREFIX,
+    b3,
+    lr,
+    [
+        ("SSR", Ask("ssr", "ssr", (ex.EFFICACY, y_hat), ()), compute.loss("ssr", b3)),
+        ("dSSR/db3", Ask("ssr", "ssr_derivative_b3", (ex.EFFICACY, y_hat), ()), total),
+    ],
+)
 ui.slope_check([total], [numeric])
 ui.article_notes("Slope at b3 = 0", [("dSSR/db3", "-15.7", compute.slope("ssr", START))])
 

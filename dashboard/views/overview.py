@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import mathsource, ui
 from exercises import examples as ex
 
 st.title("Backprop Lab")
@@ -49,8 +49,18 @@ st.markdown(
 
 Wherever the source article printed a number, the page shows it beside the computed one, e.g.
 "article -0.77 · computed -0.7732": the articles round at every step.
-
-The functions behind every number are in `solutions/`; write your own versions in `exercises/`.
 """
 )
-st.page_link("pages/ssr.py", label="Start with the sum of squared residuals →")
+if mathsource.REFERENCE:
+    st.markdown(
+        "The functions behind every number are in `solutions/`; write your own versions in `exercises/`. "
+        "**Check my exercises** grades them, and its switch shows your functions' values beside the reference's "
+        "on every page."
+    )
+else:
+    st.markdown(
+        "This copy has no reference solutions: every number on these pages comes from your own functions in "
+        "`exercises/`, so a page stops where it needs one you have not written yet, and says which. "
+        "**Check my exercises** grades them."
+    )
+st.page_link("views/ssr.py", label="Start with the sum of squared residuals →")

@@ -1,0 +1,149 @@
+"""The learner's own functions, run in the grader's sandbox: which folder, one cached sandbox, cached calls."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from grader.sandbox import Foreign, Limits, Outcome, Sandbox, Scalar
+
+ROOT = Path(__file__).resolve().parents[1]
+EXERCISES_ENV = "BACKPROP_EXERCISES"  # another exercises folder (tests point the dashboard at fixture submissions)
+# The grader's per-call limit, but no total budget: a dashboard session keeps calling for as long as it is open.
+LIMITS = Limits(call_seconds=2.0, submission_seconds=1e9, memory_mb=1024)
+RTOL, ATOL = 1e-7, 1e-12  # the grader's reference checks compare to full float precision
+# One sandbox is shared by every session's thread and its pipe carries one call at a time; the grader's fork server
+# (which starts every sandbox's worker, the Check page's too) answers one request at a time as well.
+exclusive = threading.Lock()
+
+Stamp = tuple[tuple[str, int], ...]
+
+
+class NotWritten(Exception):
+    """A learner function the dashboard needs did not give numbers; the message says which, where and why."""
+
+    def __init__(self, module: str, function: str, why: str) -> None:
+        super().__init__(f"`{function}` in exercises/{module}.py, which {escaped(why)}")
+        self.module, self.function, self.why = module, function, why
+
+
+def escaped(text: str) -> str:
+    """Learner-written text (an exception's message) as literal markdown: it cannot format or link anything."""
+    return "".join("\\" + c if c in MARKDOWN else c for c in text)
+
+
+MARKDOWN = set("\\`*_{}[]()<>#+-.!|~$")
+
+
+def exercises_dir() -> Path:
+    """The learner's exercises folder: $BACKPROP_EXERCISES if set, else the project's exercises/."""
+    return Path(os.environ.get(EXERCISES_ENV) or ROOT / "exercises").resolve()
+
+
+def stamp(folder: Path) -> Stamp:
+    """Each module's modification time: a new stamp after the learner saves a file."""
+    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.py")))
+
+
+def _close(sandbox: Sandbox) -> None:
+    with exclusive:
+        sandbox.close()
+
+
+@st.cache_resource(max_entries=1, show_spinner=False, on_release=_close)
+def _sandbox(folder: str, files: Stamp) -> Sandbox:
+    # Keyed on the stamp so an edit gets a fresh sandbox (which copies the files anew); max_entries=1 closes the old.
+    sandbox = Sandbox(Path(folder), LIMITS)
+    atexit.register(_close, sandbox)  # the last one is never evicted: remove its temporary folder at exit
+    return sandbox
+
+
+@st.cache_data(show_spinner=False, max_entries=5000)
+def _call(folder: str, files: Stamp, module: str, function: str, args: tuple) -> Outcome:
+    sandbox = _sandbox(folder, files)
+    with exclusive:
+        try:
+            return sandbox.call(module, function, *args)
+        except (OSError, RuntimeError) as error:  # no worker could start, or another session's edit closed this one
+            return Outcome(False, kind="unavailable", message=f"the sandbox could not run it ({error}); reload")
+
+
+def call(module: str, function: str, *args: Any) -> Outcome:
+    """module.function(*args) from the learner's folder, run in the sandbox; cached until a file changes."""
+    folder = exercises_dir()
+    return _call(str(folder), stamp(folder), module, function, tuple(_plain(a) for a in args))
+
+
+def _plain(value: Any) -> Any:
+    # numpy scalars do not survive the sandbox's JSON encoding; tuples of numbers go as arrays, as the grader sends
+    # them (ints stay ints: species indices must still index).
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple | list) and value and all(isinstance(v, int | float) for v in value):
+        return np.asarray(value)
+    return value
+
+
+def why(outcome: Outcome, function: str) -> str:
+    """A failed call in a few words: 'is not implemented yet', 'raised ZeroDivisionError: ... (ssr.py line 3)'."""
+    kind, _, rest = outcome.message.partition(" ")  # the sandbox's message is "<type> <message> (<file> line <n>)"
+    if outcome.kind == "not_implemented":
+        if not rest or rest.startswith(("(", f"{function} ")):  # its own stub, or a bare NotImplementedError
+            return "is not implemented yet"
+        return f"stopped at a function that is not implemented yet: {rest}"  # e.g. gradients calling sigmoid
+    if outcome.kind == "exception":
+        return f"raised {kind}: {rest}" if rest and not rest.startswith("(") else f"raised {outcome.message}"
+    if outcome.kind == "missing_module":
+        return "cannot run: the file is missing"
+    return f"did not run ({outcome.kind.replace('_', ' ')}): {outcome.message}"
+
+
+def plain(outcome: Outcome, module: str, function: str) -> Any:
+    """The value a call returned as floats, arrays and tuples; raises NotWritten if it failed or is not numbers."""
+    if not outcome.ok:
+        raise NotWritten(module, function, why(outcome, function))
+    return _unwrap(outcome.value, module, function)
+
+
+def _unwrap(value: Any, module: str, function: str) -> Any:
+    if isinstance(value, Scalar):
+        return value.value
+    if isinstance(value, list | tuple):
+        return tuple(_unwrap(v, module, function) for v in value)
+    if isinstance(value, np.ndarray):
+        return value
+    kind = value.type_name if isinstance(value, Foreign) else type(value).__name__
+    raise NotWritten(module, function, f"returned a {kind}, not numbers")
+
+
+def values(module: str, function: str, *args: Any) -> Any:
+    """The learner's module.function(*args) as plain numbers; raises NotWritten when it gives none."""
+    return plain(call(module, function, *args), module, function)
+
+
+def column(module: str, function: str, args: tuple, shape: tuple[int, ...]) -> np.ndarray | str:
+    """The learner's answer as an array of this shape, or what went wrong in words for the table's cells."""
+    try:
+        answer = np.asarray(values(module, function, *args), dtype=float)
+    except NotWritten as missing:
+        return missing.why
+    except (TypeError, ValueError):
+        return "returned something that is not an array of numbers"
+    if answer.shape != shape:
+        return f"returned shape {answer.shape}, expected {shape}"
+    return answer
+
+
+def matches(yours: np.ndarray | str, reference: Any) -> np.ndarray:
+    """Per row: does the learner's answer agree with the reference (all of a row's entries, for a matrix)?"""
+    reference = np.asarray(reference, dtype=float)
+    if isinstance(yours, str):
+        return np.zeros(len(reference), dtype=bool)
+    close = np.isclose(np.reshape(yours, reference.shape), reference, rtol=RTOL, atol=ATOL)
+    return close.reshape(len(reference), -1).all(axis=1)

@@ -1,1 +1,0 @@
-"""The dashboard's pages, one per method."""

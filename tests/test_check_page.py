@@ -1,0 +1,193 @@
+"""The Check my exercises page, the learner-functions switch on the method pages, and the dashboard in a release."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.compare import MATCH, TOGGLE
+from dashboard.learner import EXERCISES_ENV
+from grader.packaging import build_release
+from tests import submissions as sub
+
+APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
+METHOD_PAGES = ["views/ssr.py", "views/cross_entropy.py", "views/sigmoid.py"]
+ALL_PAGES = ["views/overview.py", *METHOD_PAGES, "views/check.py"]
+
+
+@pytest.fixture
+def exercises(tmp_path, monkeypatch):
+    """Point the dashboard at a fixture folder; the test fills it."""
+    folder = tmp_path / "exercises"
+    monkeypatch.setenv(EXERCISES_ENV, str(folder))
+    return folder
+
+
+def check_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    return at.switch_page("views/check.py").run()
+
+
+def switched_on() -> AppTest:
+    """A session with the Check page's switch turned on."""
+    at = check_page()
+    at.toggle(key=TOGGLE).set_value(True).run()
+    assert not at.exception
+    return at
+
+
+def compared_tables(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if MATCH in d.value.columns]
+
+
+def test_check_page_with_the_stubs_scores_zero_and_says_not_implemented(exercises):
+    sub.stubs(exercises)
+    at = check_page()
+    assert not at.exception and at.title[0].value == "Check my exercises"
+    at.button(key="check_run").click().run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["0/84"]
+    statuses = at.dataframe[0].value["status"]
+    assert len(statuses) == 21 and set(statuses) == {"not implemented yet"}
+    at.run()  # the result survives a rerun
+    assert [m.value for m in at.metric] == ["0/84"]
+
+
+def test_check_page_shows_feedback_for_a_wrong_function(exercises):
+    sub.reference(exercises)
+    sub.replace_function(exercises, "ssr", "def ssr(observed, predicted):\n    return 0.0")
+    at = check_page()
+    at.button(key="check_run").click().run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["81/84"]
+    rows = at.dataframe[0].value.set_index("function")
+    assert rows.loc["ssr", "points"] == "1/4" and rows.loc["ssr", "status"].startswith("failed")
+    assert any(m.value.startswith("**ssr.ssr**") for m in at.markdown)
+
+
+def test_a_grader_error_is_shown_in_words_not_as_a_traceback(exercises):
+    exercises.mkdir()  # no exercise modules at all: the API raises NotASubmission
+    at = check_page()
+    at.button(key="check_run").click().run()
+    assert not at.exception
+    assert "could not run" in at.error[0].value
+
+
+def test_switch_on_with_the_stubs_says_not_implemented_on_every_method_page(exercises):
+    sub.stubs(exercises)
+    at = switched_on()
+    for page in METHOD_PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert any("is not implemented yet" in w.value for w in at.warning), page
+        tables = compared_tables(at)
+        assert tables, page
+        for table in tables:
+            yours = [c for c in table.columns if c.startswith("your ")]
+            assert all(set(table[c]) == {"is not implemented yet"} for c in yours), page
+
+
+def test_switch_on_with_a_correct_submission_flags_no_mismatch(exercises):
+    sub.reference(exercises)
+    at = switched_on()
+    for page in METHOD_PAGES:
+        at.switch_page(page).run()
+        assert not at.exception and not at.warning, page
+        for table in compared_tables(at):
+            assert set(table[MATCH]) == {"✓"}, (page, table)
+    assert at.session_state["learner_on"]
+
+
+def test_switch_on_flags_a_wrong_function_and_names_an_exception(exercises):
+    sub.reference(exercises)
+    sub.replace_function(exercises, "ssr", "def ssr_contributions(observed, predicted):\n    return 1 / 0")
+    sub.replace_function(exercises, "ssr", "def predict(dosage, b3):\n    import numpy\n    return numpy.zeros(3)")
+    at = switched_on()
+    at.switch_page("views/ssr.py").run()
+    assert not at.exception
+    predictions, contributions = compared_tables(at)[:2]
+    assert set(predictions[MATCH]) == {"✗ predict"} and list(predictions["your predicted y_hat"]) == [0.0, 0.0, 0.0]
+    assert set(contributions["your term = product"]) == {"raised ZeroDivisionError"}
+    assert any("ZeroDivisionError" in w.value for w in at.warning)
+
+
+def test_an_edit_to_the_exercises_is_picked_up_on_the_next_rerun(exercises):
+    sub.reference(exercises)
+    at = switched_on()
+    at.switch_page("views/ssr.py").run()
+    assert set(compared_tables(at)[0][MATCH]) == {"✓"}
+    sub.replace_function(exercises, "ssr", "def predict(dosage, b3):\n    raise ValueError('half written')")
+    later = (exercises / "ssr.py").stat().st_mtime + 1
+    os.utime(exercises / "ssr.py", (later, later))  # a new modification time even on a coarse clock
+    at.run()
+    assert not at.exception
+    assert set(compared_tables(at)[0]["your predicted y_hat"]) == {"raised ValueError"}
+    assert any(w.value.startswith("`predict` in exercises/ssr.py raised ValueError: half written") for w in at.warning)
+
+
+def test_switch_off_leaves_the_tables_as_they_were(exercises):
+    sub.reference(exercises)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("views/ssr.py").run()
+    assert not compared_tables(at)
+
+
+RELEASE_SCRIPT = """
+import json
+from pathlib import Path
+from streamlit.testing.v1 import AppTest
+seen = {}
+for page in json.loads(PAGES):
+    at = AppTest.from_file(str(Path("dashboard/app.py").resolve()), default_timeout=60).run()
+    at.switch_page(page).run()
+    if page.endswith("check.py"):
+        at.button(key="check_run").click().run()
+    seen[page] = {
+        "exceptions": [str(e.value) for e in at.exception],
+        "warnings": [w.value for w in at.warning],
+        "errors": [e.value for e in at.error],
+        "info": [i.value for i in at.info],
+        "metrics": [m.value for m in at.metric],
+    }
+print(json.dumps(seen))
+"""
+
+
+def pages_in(release: Path, pages: list[str]) -> dict:
+    """Each page of a release's dashboard run under AppTest in a fresh process (it must not see solutions/)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", EXERCISES_ENV)}
+    script = RELEASE_SCRIPT.replace("PAGES", repr(json.dumps(pages)))
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=release, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_dashboard_runs_in_a_learner_release(tmp_path):
+    seen = pages_in(build_release(tmp_path / "release"), ALL_PAGES)
+    assert all(not page["exceptions"] for page in seen.values()), seen
+    missing = {
+        "views/ssr.py": "`predict` in exercises/ssr.py",
+        "views/sigmoid.py": "`sigmoid` in exercises/logistic.py",
+    }
+    for page, words in missing.items():
+        assert any(words in w and "not implemented yet" in w for w in seen[page]["warnings"]), seen[page]
+    assert seen["views/check.py"]["metrics"] == ["0/42"]
+    assert any("checked when your instructor grades" in i for i in seen["views/check.py"]["info"])
+
+
+def test_a_release_page_fed_a_wrong_shape_explains_instead_of_crashing(tmp_path):
+    release = build_release(tmp_path / "release")
+    sub.reference(release / "exercises")
+    sub.replace_function(release / "exercises", "ssr", "def predict(dosage, b3):\n    return np.zeros((3, 2))")
+    seen = pages_in(release, ["views/ssr.py", "views/cross_entropy.py"])
+    assert not seen["views/ssr.py"]["exceptions"] and "wrong shape" in seen["views/ssr.py"]["errors"][0]
+    assert not seen["views/cross_entropy.py"]["exceptions"] and not seen["views/cross_entropy.py"]["errors"]
