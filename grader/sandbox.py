@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,6 +326,7 @@ class _Template:
         )
         theirs.close()
         self.as_nobody = as_nobody
+        self.lock = threading.Lock()
         atexit.register(self.close)
 
     def close(self) -> None:
@@ -334,13 +336,15 @@ class _Template:
         shutil.rmtree(self.home, ignore_errors=True)
 
     def fork(self, request: dict, fds: list[int]) -> int:
-        socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
-        return int(json.loads(self.sock.recv(4096))["pid"])
+        with self.lock:  # one question and its answer at a time, whichever thread asks (the dashboard has several)
+            socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
+            return int(json.loads(self.sock.recv(4096))["pid"])
 
     def exit_status(self, pid: int) -> int | None:
         try:
-            self.sock.send(json.dumps({"op": "status", "pid": pid}).encode())
-            return json.loads(self.sock.recv(4096))["status"]
+            with self.lock:
+                self.sock.send(json.dumps({"op": "status", "pid": pid}).encode())
+                return json.loads(self.sock.recv(4096))["status"]
         except (OSError, ValueError, KeyError):
             return None
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.compare import MATCH, TOGGLE
 from dashboard.learner import EXERCISES_ENV
 from grader.packaging import build_release
+from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS
 from tests import submissions as sub
 
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
@@ -53,11 +54,12 @@ def test_check_page_with_the_stubs_scores_zero_and_says_not_implemented(exercise
     assert not at.exception and at.title[0].value == "Check my exercises"
     at.button(key="check_run").click().run()
     assert not at.exception
-    assert [m.value for m in at.metric] == ["0/84"]
+    assert [m.value for m in at.metric] == ["0/84", "0/24"]
     statuses = at.dataframe[0].value["status"]
-    assert len(statuses) == 21 and set(statuses) == {"not implemented yet"}
+    graded = sum(len(names) for names in (*FUNCTIONS.values(), *BACKPROP_FUNCTIONS.values()))
+    assert len(statuses) == graded and set(statuses) == {"not implemented yet"}
     at.run()  # the result survives a rerun
-    assert [m.value for m in at.metric] == ["0/84"]
+    assert [m.value for m in at.metric] == ["0/84", "0/24"]
 
 
 def test_check_page_shows_feedback_for_a_wrong_function(exercises):
@@ -66,7 +68,7 @@ def test_check_page_shows_feedback_for_a_wrong_function(exercises):
     at = check_page()
     at.button(key="check_run").click().run()
     assert not at.exception
-    assert [m.value for m in at.metric] == ["81/84"]
+    assert [m.value for m in at.metric] == ["81/84", "24/24"]
     rows = at.dataframe[0].value.set_index("function")
     assert rows.loc["ssr", "points"] == "1/4" and rows.loc["ssr", "status"].startswith("failed")
     assert any(m.value.startswith("**ssr.ssr**") for m in at.markdown)
@@ -143,6 +145,8 @@ RELEASE_SCRIPT = """
 import json
 from pathlib import Path
 from streamlit.testing.v1 import AppTest
+
+from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS
 seen = {}
 for page in json.loads(PAGES):
     at = AppTest.from_file(str(Path("dashboard/app.py").resolve()), default_timeout=60).run()
@@ -180,7 +184,7 @@ def test_the_dashboard_runs_in_a_learner_release(tmp_path):
     }
     for page, words in missing.items():
         assert any(words in w and "not implemented yet" in w for w in seen[page]["warnings"]), seen[page]
-    assert seen["views/check.py"]["metrics"] == ["0/42"]
+    assert seen["views/check.py"]["metrics"] == ["0/42", "0/12"]
     assert any("checked when your instructor grades" in i for i in seen["views/check.py"]["info"])
 
 

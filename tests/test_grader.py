@@ -238,6 +238,14 @@ CASES = {
         ),
         checks_of("logistic.update", kinds=VALUES),
     ),
+    "sigmoid_not_written_yet": (
+        lambda d: sub.replace_function(
+            d,
+            "logistic",
+            "def sigmoid(z):\n    raise NotImplementedError('sigmoid is not implemented yet: 1 / (1 + e^-z)')",
+        ),
+        checks_of("logistic.sigmoid", "logistic.gradients"),
+    ),
     "sys_exit": (
         lambda d: sub.replace_function(d, "ssr", "def ssr(observed, predicted):\n    import sys\n    sys.exit(0)"),
         checks_of("ssr.ssr"),
@@ -404,6 +412,9 @@ def test_feedback_says_what_went_wrong(graded):
     )
     assert "numpy.testing.assert_allclose" in feedback("patches_numpy", "logistic.binary_cross_entropy.worked")
     assert "may not import pytest" in feedback("patches_pytest", "logistic.sigmoid.worked")
+    assert feedback("sigmoid_not_written_yet", "logistic.gradients.worked") == (
+        "logistic.gradients stopped at a function that is not implemented yet (sigmoid is not implemented yet)"
+    )
     assert "cross_entropy.py is missing" in feedback("module_missing", "cross_entropy.relu.worked")
     assert "returned NaN" in feedback("returns_nan", "cross_entropy.softmax.worked")
     assert "expected shape (1,), got (1, 1)" in feedback("wrong_shape", "cross_entropy.cross_entropy.worked")

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import compare, learner, mathsource, ui
 from grader.api import grade_submission
 from grader.results import SubmissionResult, printed
+from grader.rubric import RUBRIC
 
 RESULT = "check_result"  # session key: (SubmissionResult or an error message, when it ran)
 
@@ -63,11 +64,13 @@ def show(result: SubmissionResult, when: str) -> None:
     """Score, notes, the per-function table, feedback, and what a learner release cannot check."""
     if result.error:
         st.error(f"Could not grade: {learner.escaped(result.error)}")
-    st.metric("Score", f"{result.score}/{result.max_score}")
+    score, backprop = st.columns(2)
+    score.metric("Score", f"{result.score}/{result.max_score}")
+    backprop.metric("Backprop section (apart from the score)", "{}/{}".format(*result.section("backprop")))
     st.caption(f"Checked at {when} in {result.seconds:.1f} s.")
     for note in result.notes:
         st.info(learner.escaped(note))
-    unavailable = sum(c.max_points for c in result.checks if c.status == "unavailable")
+    unavailable = sum(c.max_points for c in result.checks if c.status == "unavailable" and c.check_id in RUBRIC)
     if unavailable:
         st.info(
             f"{unavailable} more points come from checks against the reference solutions, which this copy does "
