@@ -61,6 +61,8 @@ class Spec:
     random_args: Callable[[np.random.Generator], tuple]
     sized_args: Callable[[int], tuple] | None = None  # arguments for n samples
     extreme_args: tuple[tuple, ...] = ()  # inputs of magnitude 1000, a = 0 or 1...
+    sizes: tuple[int, ...] = SIZES  # the sample counts sized_args is called with
+    random_cases: int = RANDOM_CASES  # seeded random inputs compared with the reference
     names: tuple[str, ...] = field(default=())  # argument names for feedback
 
     @property
@@ -257,7 +259,7 @@ def check_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -
 def check_reference(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
     ref = reference(spec)
     rng = np.random.default_rng(zlib.crc32(spec.function.encode()))
-    cases = [spec.random_args(rng) for _ in range(RANDOM_CASES)]
+    cases = [spec.random_args(rng) for _ in range(spec.random_cases)]
     outcomes = learner.call_many(spec.module, spec.name, cases, check_inputs=False)  # the properties check does
     for args, out in zip(cases, outcomes, strict=True):
         got, want = accept(out, spec, args, request).value, ref(*args)
@@ -273,7 +275,7 @@ def check_properties(learner: Sandbox, spec: Spec, request: pytest.FixtureReques
     rng = np.random.default_rng(zlib.crc32(spec.function.encode()) + 1)
     cases = [spec.random_args(rng)]
     if spec.sized_args is not None:
-        cases += [spec.sized_args(n) for n in SIZES]
+        cases += [spec.sized_args(n) for n in spec.sizes]
         cases.append(tuple(a.tolist() if isinstance(a, np.ndarray) else a for a in spec.sized_args(3)))  # lists work
     outcomes = learner.call_many(spec.module, spec.name, cases + list(spec.extreme_args))
     for args, out in zip(cases, outcomes, strict=False):
