@@ -104,3 +104,36 @@ def decision_boundary(
     if len(boundary):
         layers.append(alt.Chart(boundary).mark_line(color="#333333", strokeDash=[6, 4], clip=True).encode(x, y))
     return alt.layer(*layers).properties(height=HEIGHT)
+
+
+SPECIES_COLORS = ["#4c78a8", "#f58518", "#54a24b"]  # Setosa, Versicolor, Virginica
+
+
+@st.cache_data(show_spinner=False)
+def parameter_paths(paths: pd.DataFrame) -> alt.Chart:
+    """Every parameter's value against the training step, one line each."""
+    # Twenty colours: the iris network's fifteen parameters stay apart.
+    colour = alt.Color("parameter:N", scale=alt.Scale(scheme="tableau20"), legend=alt.Legend(title=None))
+    tooltip = [alt.Tooltip("step:Q"), alt.Tooltip("parameter:N"), alt.Tooltip("value:Q", format=".4f")]
+    return (
+        alt.Chart(paths)
+        .mark_line()
+        .encode(alt.X("step:Q", title="step"), alt.Y("value:Q", title="parameter value"), colour, tooltip=tooltip)
+        .properties(height=HEIGHT)
+    )
+
+
+@st.cache_data(show_spinner=False)
+def decision_regions(regions: pd.DataFrame, samples: pd.DataFrame, species: tuple[str, ...]) -> alt.LayerChart:
+    """The species a network predicts over the (petal, sepal) unit square, with the flowers on top."""
+    colour = alt.Color("species:N", scale=alt.Scale(domain=list(species), range=SPECIES_COLORS), title="species")
+    x = alt.X("petal:Q", title="petal width (scaled 0..1)", scale=alt.Scale(domain=[0, 1], nice=False))
+    y = alt.Y("sepal:Q", title="sepal width (scaled 0..1)", scale=alt.Scale(domain=[0, 1], nice=False))
+    cells = alt.Chart(regions).mark_rect(opacity=0.3).encode(x, alt.X2("petal_end"), y, alt.Y2("sepal_end"), colour)
+    tooltip = [alt.Tooltip("species:N"), alt.Tooltip("petal:Q", format=".2f"), alt.Tooltip("sepal:Q", format=".2f")]
+    dots = (
+        alt.Chart(samples)
+        .mark_point(filled=True, size=50, stroke="#333333", strokeWidth=0.6, opacity=0.9)
+        .encode(x, y, colour, tooltip=tooltip)
+    )
+    return alt.layer(cells, dots).properties(height=420)
