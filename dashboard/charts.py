@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -107,24 +109,30 @@ def decision_boundary(
 
 
 SPECIES_COLORS = ["#4c78a8", "#f58518", "#54a24b"]  # Setosa, Versicolor, Virginica
+# The two charts below return Vega-Lite specs (dicts), for st.vega_lite_chart: Altair validates a chart against its
+# schema each time it is drawn, which for these larger charts cost more than the rest of a rerun. Validated once here.
 
 
 @st.cache_data(show_spinner=False)
-def parameter_paths(paths: pd.DataFrame) -> alt.Chart:
-    """Every parameter's value against the training step, one line each."""
+def parameter_paths(paths: pd.DataFrame) -> dict[str, Any]:
+    """Every parameter's value against the training step, one line each (paths: a step column, one per parameter)."""
+    names = [c for c in paths.columns if c != "step"]
     # Twenty colours: the iris network's fifteen parameters stay apart.
-    colour = alt.Color("parameter:N", scale=alt.Scale(scheme="tableau20"), legend=alt.Legend(title=None))
+    scale = alt.Scale(domain=names, scheme="tableau20")  # the network's order, not alphabetical
+    colour = alt.Color("parameter:N", scale=scale, legend=alt.Legend(title=None))
     tooltip = [alt.Tooltip("step:Q"), alt.Tooltip("parameter:N"), alt.Tooltip("value:Q", format=".4f")]
     return (
         alt.Chart(paths)
+        .transform_fold(names, as_=["parameter", "value"])  # wide data is smaller to send than one row per value
         .mark_line()
         .encode(alt.X("step:Q", title="step"), alt.Y("value:Q", title="parameter value"), colour, tooltip=tooltip)
         .properties(height=HEIGHT)
+        .to_dict()
     )
 
 
 @st.cache_data(show_spinner=False)
-def decision_regions(regions: pd.DataFrame, samples: pd.DataFrame, species: tuple[str, ...]) -> alt.LayerChart:
+def decision_regions(regions: pd.DataFrame, samples: pd.DataFrame, species: tuple[str, ...]) -> dict[str, Any]:
     """The species a network predicts over the (petal, sepal) unit square, with the flowers on top."""
     colour = alt.Color("species:N", scale=alt.Scale(domain=list(species), range=SPECIES_COLORS), title="species")
     x = alt.X("petal:Q", title="petal width (scaled 0..1)", scale=alt.Scale(domain=[0, 1], nice=False))
@@ -136,4 +144,4 @@ def decision_regions(regions: pd.DataFrame, samples: pd.DataFrame, species: tupl
         .mark_point(filled=True, size=50, stroke="#333333", strokeWidth=0.6, opacity=0.9)
         .encode(x, y, colour, tooltip=tooltip)
     )
-    return alt.layer(cells, dots).properties(height=420)
+    return alt.layer(cells, dots).properties(height=420).to_dict()

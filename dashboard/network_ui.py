@@ -125,7 +125,7 @@ def training(net: compute.Method) -> None:
     left.markdown(f"**{loss} after each step**")
     left.altair_chart(charts.loss_per_step(run.losses), width="stretch", key=f"{net}_train_loss")
     right.markdown("**Every parameter as it moves**")
-    right.altair_chart(charts.parameter_paths(run.paths), width="stretch", key=f"{net}_train_paths")
+    right.vega_lite_chart(charts.parameter_paths(run.paths), width="stretch", key=f"{net}_train_paths")
     st.caption(f"Both charts show at most {network.MOST_POINTS} evenly spaced steps, the first and last included.")
     st.markdown("**The parameters before and after training**")
     ui.number_table(run.final, key=f"{net}_train_final", whole=True)
@@ -151,7 +151,7 @@ def _iris_result(run: network.Training) -> None:
     ui.number_table(run.extra["article_flowers"], key="ce_train_article_flowers")
     st.markdown("**Which species the trained network predicts where**")
     regions = charts.decision_regions(run.extra["regions"], run.extra["samples"], ex.SPECIES)
-    st.altair_chart(regions, width="stretch", key="ce_train_regions")
+    st.vega_lite_chart(regions, width="stretch", key="ce_train_regions")
     st.caption(
         f"Each of the {network.GRID}×{network.GRID} cells takes the colour of the species the network gives the "
         "highest probability at its centre; the dots are the 150 flowers, coloured by their real species."
