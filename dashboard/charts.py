@@ -119,7 +119,9 @@ def parameter_paths(paths: pd.DataFrame) -> dict[str, Any]:
     names = [c for c in paths.columns if c != "step"]
     # Twenty colours: the iris network's fifteen parameters stay apart.
     scale = alt.Scale(domain=names, scheme="tableau20")  # the network's order, not alphabetical
-    colour = alt.Color("parameter:N", scale=scale, legend=alt.Legend(title=None))
+    # Small, tight labels: at the default size fifteen names overrun the chart's height and are cut off.
+    legend = alt.Legend(title=None, labelFontSize=10, symbolSize=40, rowPadding=1)
+    colour = alt.Color("parameter:N", scale=scale, legend=legend)
     tooltip = [alt.Tooltip("step:Q"), alt.Tooltip("parameter:N"), alt.Tooltip("value:Q", format=".4f")]
     return (
         alt.Chart(paths)

@@ -183,7 +183,9 @@ def train(net: compute.Method, seed: int, learning_rate: float, steps: int) -> T
 
 def _dosage_extra(params: dict[str, float]) -> dict[str, Any]:
     y_hat = bp.dosage_forward(ex.DOSAGE, params)["y_hat"]
-    table = pd.DataFrame({"dosage": ex.DOSAGE, "observed y": ex.EFFICACY, "trained y_hat": y_hat})
+    # Rounded for the table: a fitted output is 1e-8 away from its target, which scientific notation would shout.
+    table = pd.DataFrame({"dosage": ex.DOSAGE, "observed y": ex.EFFICACY, "trained y_hat": np.round(y_hat, 6) + 0.0})
+    table["squared residual"] = (np.array(ex.EFFICACY) - y_hat) ** 2
     return {"predictions": table}
 
 

@@ -129,6 +129,7 @@ def training(net: compute.Method) -> None:
     st.caption(f"Both charts show at most {network.MOST_POINTS} evenly spaced steps, the first and last included.")
     st.markdown("**The parameters before and after training**")
     ui.number_table(run.final, key=f"{net}_train_final", whole=True)
+    _stuck_note(run)
     if net == "ssr":
         st.markdown("**The trained network's predictions**")
         ui.number_table(run.extra["predictions"], key="ssr_train_predictions")
@@ -136,11 +137,26 @@ def training(net: compute.Method) -> None:
         _iris_result(run)
 
 
+def _stuck_note(run: network.Training) -> None:
+    """Name the parameters training never moved: a dead ReLU node is worth pointing out, not leaving to be found."""
+    stuck = run.final.loc[run.final["start (seeded)"] == run.final["trained"], "parameter"]
+    if len(stuck):
+        st.info(
+            f"{len(stuck)} parameters never moved: {', '.join(stuck)}. Their derivative was 0 at every step: a ReLU "
+            "node whose input is below 0 for every sample outputs 0 and passes no slope back (a 'dead' node), so "
+            "neither its own weights nor the weights leaving it learn. Another seed may bring it to life."
+        )
+
+
+def _loss_text(loss: float) -> str:
+    return f"{loss:.4f}" if loss >= 1e-3 else f"{loss:.2e}"  # a fitted SSR is tiny: 0.0000 would hide how tiny
+
+
 def _training_metrics(net: compute.Method, run: network.Training) -> None:
     loss = network.LOSS_NAME[net]
     columns = st.columns(4 if net == "ce" else 2)
-    columns[0].metric(f"{loss} before training", f"{run.first_loss:.4f}")
-    columns[1].metric(f"final {loss}", f"{run.last_loss:.4g}")
+    columns[0].metric(f"{loss} before training", _loss_text(run.first_loss))
+    columns[1].metric(f"final {loss}", _loss_text(run.last_loss))
     if net == "ce":
         columns[2].metric("accuracy on the 150 flowers", f"{run.extra['accuracy']:.1%}")
         columns[3].metric("article flowers correct", f"{run.extra['article_correct']} of {len(ex.OBSERVED_SPECIES)}")
@@ -154,5 +170,6 @@ def _iris_result(run: network.Training) -> None:
     st.vega_lite_chart(regions, width="stretch", key="ce_train_regions")
     st.caption(
         f"Each of the {network.GRID}×{network.GRID} cells takes the colour of the species the network gives the "
-        "highest probability at its centre; the dots are the 150 flowers, coloured by their real species."
+        "highest probability at its centre; the dots are the 150 flowers, coloured by their real species (flowers with "
+        "the same two widths share a dot)."
     )

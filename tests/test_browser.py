@@ -37,6 +37,7 @@ PAGES = {  # sidebar label -> screenshot name
     "Sigmoid with binary cross-entropy": "sigmoid",
 }
 STEP_RESULT = {"Sum of squared residuals": 1.57, "Cross-entropy with SoftMax": -1.23}
+NETWORK_SECTIONS = ("Every parameter", "Train every parameter")  # on both pages of STEP_RESULT
 TIMEOUT_MS = 20_000
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -146,6 +147,8 @@ def test_every_page_renders_and_step_moves_b3(page):
             assert round(new_value, 2) == STEP_RESULT[label]
             wait_for_page(page, label)
             assert page.locator("[data-testid='stException']").count() == 0
+            for section in NETWORK_SECTIONS:  # below the b3 content, so the full-page screenshot holds them
+                assert page.get_by_role("heading", name=section, exact=True).count() == 1, f"{label}: no {section}"
         if shot == "sigmoid":  # the loss-per-step chart appears only once descent has run
             page.get_by_role("button", name="Run to convergence").click()
             page.get_by_text(re.compile(r"Stopped after the maximum|Converged after")).wait_for()
