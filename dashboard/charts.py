@@ -108,9 +108,23 @@ def decision_boundary(
     return alt.layer(*layers).properties(height=HEIGHT)
 
 
+# --- The network pages' every-parameter sections ---
+# These return Vega-Lite specs (dicts) for st.vega_lite_chart: st.altair_chart validates a chart against Altair's
+# schema on every rerun, 5-15 ms a chart, which four more charts per page cannot afford. Validated once, when cached.
+
 SPECIES_COLORS = ["#4c78a8", "#f58518", "#54a24b"]  # Setosa, Versicolor, Virginica
-# The two charts below return Vega-Lite specs (dicts), for st.vega_lite_chart: Altair validates a chart against its
-# schema each time it is drawn, which for these larger charts cost more than the rest of a rerun. Validated once here.
+
+
+@st.cache_data(show_spinner=False)
+def loss_curve_spec(curve: pd.DataFrame, name: str, current: float, current_loss: float, slope: float) -> dict:
+    """loss_curve with no descent path, as a Vega-Lite spec."""
+    return loss_curve(curve, name, current, current_loss, slope, None).to_dict()
+
+
+@st.cache_data(show_spinner=False)
+def loss_per_step_spec(history: pd.DataFrame) -> dict:
+    """loss_per_step as a Vega-Lite spec."""
+    return loss_per_step(history).to_dict()
 
 
 @st.cache_data(show_spinner=False)

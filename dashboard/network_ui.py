@@ -78,8 +78,8 @@ def every_parameter(net: compute.Method) -> None:
     ui.slope_check([at.total], [at.numeric])
     default = network.article(net)[name]
     low, high = compute.window((default - 3.0, default + 3.0), (value,))
-    chart = charts.loss_curve(network.curve(net, name, low, high), name, value, at.loss, at.total, None)
-    st.altair_chart(chart, width="stretch", key=f"{net}_pick_curve")
+    chart = charts.loss_curve_spec(network.curve(net, name, low, high), name, value, at.loss, at.total)
+    st.vega_lite_chart(chart, width="stretch", key=f"{net}_pick_curve")
     st.caption(
         f"Blue: the {loss} as {name} varies, every other parameter at the article's value · red dot: the chosen "
         "value · dashed red: the tangent there, whose slope is the total derivative."
@@ -123,7 +123,7 @@ def training(net: compute.Method) -> None:
     _training_metrics(net, run)
     left, right = st.columns(2)
     left.markdown(f"**{loss} after each step**")
-    left.altair_chart(charts.loss_per_step(run.losses), width="stretch", key=f"{net}_train_loss")
+    left.vega_lite_chart(charts.loss_per_step_spec(run.losses), width="stretch", key=f"{net}_train_loss")
     right.markdown("**Every parameter as it moves**")
     right.vega_lite_chart(charts.parameter_paths(run.paths), width="stretch", key=f"{net}_train_paths")
     st.caption(f"Both charts show at most {network.MOST_POINTS} evenly spaced steps, the first and last included.")
