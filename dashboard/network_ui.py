@@ -16,6 +16,19 @@ WHAT_IS_DRAWN = {
     "ssr": "the article's three dosages",
     "ce": "the article's three flowers",
 }
+LINKS = {  # what each kind of link in the chain table is, in words
+    "ssr": (
+        "dSSR/dy_hat = -2 (y - y_hat) · dy_hat/dw3 = top and dy_hat/dw4 = bottom (the node's output), dy_hat/db3 = 1 "
+        "· dy_hat/dtop = w3 and dy_hat/dbottom = w4 · dtop/dtop_in = sigmoid(top_in), the slope of softplus · "
+        "dtop_in/dw1 = the dosage, and 1 for a bias."
+    ),
+    "ce": (
+        "dCE/dz_species = p_species, minus 1 if that species was observed · dz_species/dw = the hidden node's output "
+        "(1 for a bias) · dCE/dtop adds dCE/dz × the weight from top over all three species, because top feeds all "
+        "three · dtop/dtop_in = ReLU's slope: 1 if top_in > 0, else 0 · dtop_in/dw = the petal or sepal width "
+        "(1 for a bias)."
+    ),
+}
 TRAINED_ON = {
     "ssr": "the article's three dosages (SSR)",
     "ce": "all 150 flowers of Fisher's iris data (cross-entropy summed over them)",
@@ -70,6 +83,7 @@ def every_parameter(net: compute.Method) -> None:
     name, value = _picker(net)
     st.markdown(f"**Each sample's chain-rule links for {name} = {value:.4f}**")
     ui.number_table(network.chain_table(net, name, value), key=f"{net}_pick_chain")
+    st.caption(LINKS[net])
     at = network.slopes(net, name, value)
     left, middle, right = st.columns(3)
     left.metric(f"d{loss}/d{name} = sum of the terms", f"{at.total:.6f}")
