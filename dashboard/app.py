@@ -15,7 +15,8 @@ from dashboard import mathsource  # noqa: E402  (needs the project root on sys.p
 st.set_page_config(page_title="Backprop Lab", layout="wide")
 # Streamlit forgets the value of a widget it did not draw in this run, so b3 would reset whenever the learner
 # visits another page. Re-assigning a key makes its value the session's own and keeps it across pages.
-KEPT_WIDGETS = ("_b3", "_lr", "_max_steps", "_w1", "_w2", "_b", "_curve_param")  # the inputs' key endings
+KEPT_WIDGETS = ("_b3", "_lr", "_max_steps", "_w1", "_w2", "_b", "_curve_param", "_pick_name", "_pick_value")
+KEPT_WIDGETS += ("_train_seed", "_train_steps")  # the every-parameter sections' inputs  # the inputs' key endings
 for key in [k for k in st.session_state if isinstance(k, str) and k.endswith(KEPT_WIDGETS)]:
     st.session_state[key] = st.session_state[key]
 pages = [

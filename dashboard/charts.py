@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -104,3 +106,58 @@ def decision_boundary(
     if len(boundary):
         layers.append(alt.Chart(boundary).mark_line(color="#333333", strokeDash=[6, 4], clip=True).encode(x, y))
     return alt.layer(*layers).properties(height=HEIGHT)
+
+
+# --- The network pages' every-parameter sections ---
+# These return Vega-Lite specs (dicts) for st.vega_lite_chart: st.altair_chart validates a chart against Altair's
+# schema on every rerun, 5-15 ms a chart, which four more charts per page cannot afford. Validated once, when cached.
+
+SPECIES_COLORS = ["#4c78a8", "#f58518", "#54a24b"]  # Setosa, Versicolor, Virginica
+
+
+@st.cache_data(show_spinner=False)
+def loss_curve_spec(curve: pd.DataFrame, name: str, current: float, current_loss: float, slope: float) -> dict:
+    """loss_curve with no descent path, as a Vega-Lite spec."""
+    return loss_curve(curve, name, current, current_loss, slope, None).to_dict()
+
+
+@st.cache_data(show_spinner=False)
+def loss_per_step_spec(history: pd.DataFrame) -> dict:
+    """loss_per_step as a Vega-Lite spec."""
+    return loss_per_step(history).to_dict()
+
+
+@st.cache_data(show_spinner=False)
+def parameter_paths(paths: pd.DataFrame) -> dict[str, Any]:
+    """Every parameter's value against the training step, one line each (paths: a step column, one per parameter)."""
+    names = [c for c in paths.columns if c != "step"]
+    # Twenty colours: the iris network's fifteen parameters stay apart.
+    scale = alt.Scale(domain=names, scheme="tableau20")  # the network's order, not alphabetical
+    # Small, tight labels: at the default size fifteen names overrun the chart's height and are cut off.
+    legend = alt.Legend(title=None, labelFontSize=10, symbolSize=40, rowPadding=1)
+    colour = alt.Color("parameter:N", scale=scale, legend=legend)
+    tooltip = [alt.Tooltip("step:Q"), alt.Tooltip("parameter:N"), alt.Tooltip("value:Q", format=".4f")]
+    return (
+        alt.Chart(paths)
+        .transform_fold(names, as_=["parameter", "value"])  # wide data is smaller to send than one row per value
+        .mark_line()
+        .encode(alt.X("step:Q", title="step"), alt.Y("value:Q", title="parameter value"), colour, tooltip=tooltip)
+        .properties(height=HEIGHT)
+        .to_dict()
+    )
+
+
+@st.cache_data(show_spinner=False)
+def decision_regions(regions: pd.DataFrame, samples: pd.DataFrame, species: tuple[str, ...]) -> dict[str, Any]:
+    """The species a network predicts over the (petal, sepal) unit square, with the flowers on top."""
+    colour = alt.Color("species:N", scale=alt.Scale(domain=list(species), range=SPECIES_COLORS), title="species")
+    x = alt.X("petal:Q", title="petal width (scaled 0..1)", scale=alt.Scale(domain=[0, 1], nice=False))
+    y = alt.Y("sepal:Q", title="sepal width (scaled 0..1)", scale=alt.Scale(domain=[0, 1], nice=False))
+    cells = alt.Chart(regions).mark_rect(opacity=0.3).encode(x, alt.X2("petal_end"), y, alt.Y2("sepal_end"), colour)
+    tooltip = [alt.Tooltip("species:N"), alt.Tooltip("petal:Q", format=".2f"), alt.Tooltip("sepal:Q", format=".2f")]
+    dots = (
+        alt.Chart(samples)
+        .mark_point(filled=True, size=50, stroke="#333333", strokeWidth=0.6, opacity=0.9)
+        .encode(x, y, colour, tooltip=tooltip)
+    )
+    return alt.layer(cells, dots).properties(height=420).to_dict()

@@ -37,6 +37,11 @@ PAGES = {  # sidebar label -> screenshot name
     "Sigmoid with binary cross-entropy": "sigmoid",
 }
 STEP_RESULT = {"Sum of squared residuals": 1.57, "Cross-entropy with SoftMax": -1.23}
+NETWORK_SECTIONS = ("Every parameter", "Train every parameter")  # on both pages of STEP_RESULT
+PICKS = {  # page -> the parameter the browser picks, and its label in the picker
+    "Sum of squared residuals": ("w3", "w3 (top → output)"),
+    "Cross-entropy with SoftMax": ("w_bottom_setosa", "w_bottom_setosa (bottom → Setosa)"),
+}
 TIMEOUT_MS = 20_000
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -131,6 +136,20 @@ def whole_page_screenshot(tab, path: Path) -> None:
     tab.set_viewport_size(VIEWPORT)
 
 
+def pick_a_parameter(tab, title: str) -> None:
+    """Choose a weight in the Every parameter picker and wait for its total derivative to show."""
+    name, option = PICKS[title]
+    box = tab.locator("[data-testid='stSelectbox'] input").first
+    box.scroll_into_view_if_needed()
+    box.click()
+    tab.keyboard.type(name)  # a click on the box does not open its list here; typing filters it, Enter picks
+    tab.get_by_role("option", name=option).wait_for()
+    tab.keyboard.press("Enter")
+    tab.get_by_text(re.compile(rf"d(SSR|CE)/d{name} = sum of the terms")).wait_for()
+    wait_for_page(tab, title)
+    assert tab.locator("[data-testid='stException']").count() == 0
+
+
 def test_every_page_renders_and_step_moves_b3(page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     titles = {"Overview": "Backprop Lab"}
@@ -146,6 +165,9 @@ def test_every_page_renders_and_step_moves_b3(page):
             assert round(new_value, 2) == STEP_RESULT[label]
             wait_for_page(page, label)
             assert page.locator("[data-testid='stException']").count() == 0
+            for section in NETWORK_SECTIONS:  # below the b3 content, so the full-page screenshot holds them
+                assert page.get_by_role("heading", name=section, exact=True).count() == 1, f"{label}: no {section}"
+            pick_a_parameter(page, label)
         if shot == "sigmoid":  # the loss-per-step chart appears only once descent has run
             page.get_by_role("button", name="Run to convergence").click()
             page.get_by_text(re.compile(r"Stopped after the maximum|Converged after")).wait_for()

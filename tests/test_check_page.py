@@ -195,3 +195,6 @@ def test_a_release_page_fed_a_wrong_shape_explains_instead_of_crashing(tmp_path)
     seen = pages_in(release, ["views/ssr.py", "views/cross_entropy.py"])
     assert not seen["views/ssr.py"]["exceptions"] and "wrong shape" in seen["views/ssr.py"]["errors"][0]
     assert not seen["views/cross_entropy.py"]["exceptions"] and not seen["views/cross_entropy.py"]["errors"]
+    # The page ran to its end: the every-parameter sections, which need solutions/backprop.py, say so in one line.
+    backprop_lines = [i for i in seen["views/cross_entropy.py"]["info"] if "reference's backprop module" in i]
+    assert len(backprop_lines) == 1 and "exercises/backprop.py" in backprop_lines[0]

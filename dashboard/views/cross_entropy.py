@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import compute, ui
+from dashboard import compute, network, network_ui, ui
 from dashboard.compare import Ask
 from exercises import examples as ex
 
@@ -85,3 +85,10 @@ ui.article_notes(
     "From b3 = -2 with learning rate 1",
     [("b3 after one step", "-1.23", article_run[0].new), ("b3 at convergence", "-0.03", article_run[-1].new)],
 )
+
+# Below b3 alone: every weight and bias, then training them all (the reference's backprop module, absent in a release).
+if network.AVAILABLE:
+    network_ui.every_parameter(PREFIX)
+    network_ui.training(PREFIX)
+else:
+    network_ui.needs_reference()

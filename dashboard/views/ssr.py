@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import compute, ui
+from dashboard import compute, network, network_ui, ui
 from dashboard.compare import Ask
 from exercises import examples as ex
 
@@ -79,3 +79,10 @@ ui.article_notes(
         ("b3 at convergence", "2.61", article_run[-1].new),
     ],
 )
+
+# Below b3 alone: every weight and bias, then training them all (the reference's backprop module, absent in a release).
+if network.AVAILABLE:
+    network_ui.every_parameter(PREFIX)
+    network_ui.training(PREFIX)
+else:
+    network_ui.needs_reference()
