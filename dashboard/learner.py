@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from grader.isolation import for_own_work
 from grader.sandbox import Foreign, Limits, Outcome, Sandbox, Scalar
+from grader.submission import NotASubmission, load
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES_ENV = "BACKPROP_EXERCISES"  # another exercises folder (tests point the dashboard at fixture submissions)
@@ -59,14 +61,17 @@ def _close(sandbox: Sandbox) -> None:
 @st.cache_resource(max_entries=1, show_spinner=False, on_release=_close)
 def _sandbox(folder: str, files: Stamp) -> Sandbox:
     # Keyed on the stamp so an edit gets a fresh sandbox (which copies the files anew); max_entries=1 closes the old.
-    sandbox = Sandbox(Path(folder), LIMITS)
+    sandbox = Sandbox(load(Path(folder)), for_own_work(), LIMITS)
     atexit.register(_close, sandbox)  # the last one is never evicted: remove its temporary folder at exit
     return sandbox
 
 
 @st.cache_data(show_spinner=False, max_entries=5000)
 def _call(folder: str, files: Stamp, module: str, function: str, args: tuple) -> Outcome:
-    sandbox = _sandbox(folder, files)
+    try:  # outside the lock: making a new sandbox closes the old one, which takes the lock
+        sandbox = _sandbox(folder, files)
+    except NotASubmission as error:
+        return Outcome(False, kind="unavailable", message=str(error))
     with exclusive:
         try:
             return sandbox.call(module, function, *args)

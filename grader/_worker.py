@@ -1,11 +1,20 @@
-"""The sandboxed child: imports a learner's modules and answers call requests with plain data, nothing else."""
+"""The sandboxed side of grading: a template that starts one worker per submission, and the worker that runs it."""
 
-# Runs as `python -I worker.py CONFIG_JSON`, reading requests on fd_in and writing replies on fd_out. It
-# imports nothing from the project: the parent compares and scores, this process only runs learner code
-# and reports what came back. Everything it sends is re-validated by the parent. The sandbox imports
-# frame/split from here, so module-level code has no side effects.
+# Theory of operation (the grader's side is grader/isolation.py and grader/sandbox.py):
+# - The template runs inside the house (see grader/isolation.py), started once by the grader. It imports numpy,
+#   then answers requests on a control socket; it never imports or runs learner code. "open": make a box folder,
+#   write the submission's files into it from the memfd the grader sent, fork a worker. "close": wait briefly for
+#   the worker's exit status, kill every process of the box, delete the folder.
+# - The worker is forked from the template: a session of its own, /dev/null for its standard streams, resource
+#   limits, the box's own uid and gid (when the template may set them), no new privileges, no new processes, a
+#   scrubbed environment. It imports the learner's modules on request and answers each call with one framed reply.
+# - Only plain data crosses: a JSON header and the raw float64 bytes of arrays; the grader re-validates it all.
+# This file imports nothing from the project, and the grader imports frame/send/blob_slices from it, so module-level
+# code has no side effects.
 import builtins
 import contextlib
+import ctypes
+import fcntl
 import importlib.abc
 import importlib.util
 import io
@@ -13,7 +22,9 @@ import json
 import math
 import operator
 import os
+import re
 import resource
+import shutil
 import signal
 import socket
 import struct
@@ -23,20 +34,24 @@ import traceback
 import types
 import warnings
 
-import numpy as np
-
-MAGIC = b"BPL1"
+MAGIC = b"BPL2"
 HEAD = struct.Struct("<4sQQ")  # magic, header length, payload length
 BLOCKED = ("solutions", "grader", "tests", "pytest", "_pytest", "dashboard")
-MAX_ITEMS = 1_000_000  # largest array or list sent back
+MAX_ITEMS = 1_000_000  # values a reply may hold in all, arrays and lists together
+MAX_LIST_ITEMS = 10_000  # a list or tuple longer than this comes back as "other" (its JSON would be large)
+MAX_REPLY_BYTES = 16 * 2**20  # a reply's array bytes; a larger reply fails that call
 MAX_TEXT = 4096  # printed output kept per call
 MAX_WATCHED = 10_000  # arguments up to this many values are checked for in-place changes
-GUARDED = {"builtins": builtins, "numpy": np, "numpy.testing": np.testing, "json": json}
+FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\.py")  # what the template writes into a box
+BOX_NAME = re.compile(r"[a-z0-9-]{1,40}")
+WORKER_FDS = (3, 4)  # the worker's request and reply pipes
 IOV_MAX = 512  # buffers per writev call, well under Linux's limit of 1024
+PR_SET_NO_NEW_PRIVS = 38
 _dumps, _loads, _writev = json.dumps, json.loads, os.writev  # bound before learner code can replace them
+np = None  # numpy, imported by the template (the grader imports this file without needing it here)
 
 
-# --- framing, shared with the parent: a JSON header, then the raw bytes of any arrays -----------
+# --- framing, shared with the grader: a JSON header, then the raw bytes of any arrays -----------
 
 
 def frame(header: dict, blobs: list) -> list:
@@ -68,7 +83,182 @@ def blob_slices(header: dict, payload) -> list:
     return cuts
 
 
-# --- the child's side --------------------------------------------------------------------------
+# --- the template: boxes and workers -------------------------------------------------------------
+
+
+def template(control_fd: int, settings: dict) -> None:
+    """Answer "open" and "close" requests until the grader hangs up; then close every box left."""
+    global np
+    sys.path[:0] = settings["site"]
+    import numpy
+
+    np = numpy
+    control = socket.socket(fileno=control_fd)
+    control.send(_dumps({"ready": True, "uid": os.getuid()}).encode())
+    workers: dict = {}  # box name -> the worker's pid
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+        except OSError:
+            break
+        if not message:
+            break  # the grader is gone
+        try:
+            request = _loads(message)
+            handler = {"open": open_box, "close": close_box}[request["op"]]
+            reply = handler(request, fds, settings, workers, control)
+        except Exception as exc:  # a request the template cannot carry out; the grader reports it
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            for fd in fds:
+                os.close(fd)
+        control.send(_dumps(reply).encode())
+    for box in list(workers):
+        close_box({"box": box, "uid": None, "wait": 0}, [], settings, workers, control)
+
+
+def open_box(request: dict, fds: list, settings: dict, workers: dict, control) -> dict:
+    """A box folder holding the submission's files (readable, not writable, by the box's gid), and its worker."""
+    files_fd, req_r, reply_w = fds
+    name, uid, gid = request["box"], request.get("uid"), request.get("gid")
+    if not BOX_NAME.fullmatch(name) or name in workers:
+        raise ValueError(f"bad box name {name!r}")
+    box = os.path.join(settings["boxes"], name)
+    paths = {"box": box, "submission": os.path.join(box, "submission"), "tmp": os.path.join(box, "tmp")}
+    for key, mode in (("box", 0o750), ("submission", 0o750), ("tmp", 0o700)):
+        os.mkdir(paths[key], mode)
+        if uid is not None:
+            os.chown(paths[key], uid if key == "tmp" else 0, gid)
+    for file_name, data in read_files(files_fd):
+        fd = os.open(os.path.join(paths["submission"], file_name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        with open(fd, "wb") as out:
+            out.write(data)
+            if uid is not None:
+                os.fchown(out.fileno(), 0, gid)
+    pid = os.fork()
+    if pid == 0:
+        become_worker(request, paths, req_r, reply_w, control)
+    workers[name] = pid
+    return {"pid": pid}
+
+
+def read_files(fd: int) -> list:
+    """(name, bytes) pairs from a framed memfd: a header naming the files, their bytes as blobs."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    with open(os.dup(fd), "rb") as source:
+        data = source.read()
+    _, n_head, _ = HEAD.unpack_from(data)
+    header = _loads(data[HEAD.size : HEAD.size + n_head])
+    blobs = blob_slices(header, memoryview(data)[HEAD.size + n_head :])
+    names = header["names"]
+    if len(names) != len(blobs) or not all(isinstance(n, str) and FILE_NAME.fullmatch(n) for n in names):
+        raise ValueError("the submission's file names are not plain module names")
+    return [(n, bytes(b)) for n, b in zip(names, blobs, strict=True)]
+
+
+def close_box(request: dict, fds: list, settings: dict, workers: dict, control) -> dict:
+    """The worker's exit status if it ended within request["wait"] seconds; then nothing of the box is left."""
+    name = request["box"]
+    pid = workers.pop(name, None)
+    status = wait_for(pid, float(request.get("wait", 0))) if pid else None
+    end_processes(request.get("uid"), pid, settings)
+    if pid and status is None:
+        status = wait_for(pid, 2.0)
+    if BOX_NAME.fullmatch(name):
+        shutil.rmtree(os.path.join(settings["boxes"], name), ignore_errors=True)
+    return {"status": status}
+
+
+def end_processes(uid, pid, settings: dict) -> None:
+    """Kill every process the box started: all of its uid's, all of the house's, or the worker's session."""
+    if uid is not None:  # a helper with the box's uid signals every process of that uid (and not itself)
+        helper = os.fork()
+        if helper == 0:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            with contextlib.suppress(ProcessLookupError):  # ESRCH: none left (a killed, unreaped one still counts)
+                for _ in range(3):  # the box may not fork (RLIMIT_NPROC): repeats only catch one mid-fork
+                    os.kill(-1, signal.SIGKILL)
+                    time.sleep(0.001)
+            os._exit(0)
+        os.waitpid(helper, 0)
+    elif settings["house_per_box"]:  # this house holds one learner: everything but the template and init is theirs
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)
+    elif pid:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def wait_for(pid: int, seconds: float):
+    """How the worker ended: its exit code, minus the signal number if a signal ended it; None if still running."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.002)
+
+
+def become_worker(request: dict, paths: dict, req_r: int, reply_w: int, control) -> None:
+    """In the forked child: a session, fds 3 and 4 only, limits, the box's uid; then serve the learner."""
+    try:
+        os.setsid()
+        control.close()
+        pipes = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in (req_r, reply_w)]
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        for fd, target in zip(pipes, WORKER_FDS, strict=True):
+            os.dup2(fd, target)
+        os.closerange(WORKER_FDS[-1] + 1, 1 << 16)
+        os.chdir(paths["tmp"])
+        os.environ.clear()
+        os.environ.update(request["env"], TMPDIR=paths["tmp"], HOME=paths["tmp"])
+        for kind, value in request["limits"].items():
+            resource.setrlimit(getattr(resource, kind), (value, value))
+        if request.get("uid") is not None:
+            drop_privileges(request["uid"], request["gid"])
+        no_new_processes()
+        ctypes.CDLL(None).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        config = {"module_dir": paths["submission"], "examples": request["examples"]}
+        start_worker({**config, "fd_in": WORKER_FDS[0], "fd_out": WORKER_FDS[1]})
+    except BaseException as exc:
+        with contextlib.suppress(BaseException):
+            send(WORKER_FDS[1], frame({"ready": False, "error": f"{type(exc).__name__}: {exc}"}, []))
+        os._exit(70)
+    os._exit(0)
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid):
+        raise PermissionError(f"could not become uid {uid}")
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise PermissionError("root could be regained after dropping privileges")
+
+
+def no_new_processes() -> None:
+    """RLIMIT_NPROC at the number of processes this uid already has here: the kernel refuses any fork or thread."""
+    uid, mine = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError):
+            mine += entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid
+    resource.setrlimit(resource.RLIMIT_NPROC, (mine, mine))
+
+
+# --- the worker: the learner's modules and their calls ---------------------------------------------
 
 
 class Blocker(importlib.abc.MetaPathFinder):
@@ -80,15 +270,19 @@ class Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
+def guarded() -> dict:
+    return {"builtins": builtins, "numpy": np, "numpy.testing": np.testing, "json": json}
+
+
 def snapshot() -> dict:
     """A copy of the namespaces a submission must leave alone."""
-    return {name: dict(vars(mod)) for name, mod in GUARDED.items()}
+    return {name: dict(vars(mod)) for name, mod in guarded().items()}
 
 
 def tampering(before: dict) -> list:
     """Names replaced or removed in a guarded namespace (new names are fine: `import numpy.typing` adds one)."""
     missing, changed = object(), []
-    for name, mod in GUARDED.items():
+    for name, mod in guarded().items():
         now, old = vars(mod), before[name]
         if len(now) == len(old) and all(map(operator.is_, now.values(), old.values())):
             continue  # the usual case, checked at C speed: same names, same objects, same order
@@ -132,20 +326,25 @@ def slope_function(kind, c):
     return lambda x: sum(0.5 * (1.0 + math.tanh((x + s) / 2.0)) for s in c[:-1]) - c[-1]
 
 
-def encode(v, blobs, depth=0):
+def encode(v, blobs, budget, depth=0):
+    """A returned value as plain data; budget[0] counts the values still allowed in this reply."""
     if isinstance(v, bool | np.bool_):
         return {"t": "bool", "v": bool(v)}
     if v is None:
         return {"t": "none"}
     if isinstance(v, int | float | np.integer | np.floating):
+        budget[0] -= 1
         return {"t": "float" if isinstance(v, float | np.floating) else "int", "type": type(v).__name__, "v": float(v)}
     if isinstance(v, np.ndarray):
-        if v.dtype.kind not in "biuf" or v.size > MAX_ITEMS:
+        budget[0] -= v.size
+        if v.dtype.kind not in "biuf" or budget[0] < 0:
             return {"t": "other", "type": f"ndarray of {v.dtype} with {v.size} values"}
         blobs.append(np.ascontiguousarray(v, dtype="<f8"))
         return {"t": "array", "shape": list(v.shape), "blob": len(blobs) - 1}
-    if type(v) in (list, tuple) and depth < 3 and len(v) <= MAX_ITEMS:
-        return {"t": type(v).__name__, "items": [encode(i, blobs, depth + 1) for i in v]}
+    if type(v) in (list, tuple) and depth < 3 and len(v) <= min(MAX_LIST_ITEMS, budget[0]):
+        return {"t": type(v).__name__, "items": [encode(i, blobs, budget, depth + 1) for i in v]}
+    if type(v) in (list, tuple):
+        return {"t": "other", "type": f"{type(v).__name__} of {len(v)} items"}
     return {"t": "other", "type": type(v).__name__}
 
 
@@ -185,14 +384,15 @@ def load(module_name: str, clean: dict, module_dir: str):
 
 
 def run_call(fn, args, clean, seconds, check_inputs):
-    """Call fn(*args) with a time limit, and say what came back and what the call did on the way."""
+    """Call fn(*args) and encode what it returned, both within the time limit: (reply, blobs)."""
     watched = check_inputs and all(not isinstance(a, np.ndarray) or a.size <= MAX_WATCHED for a in args)
     before = [a.copy() if watched and isinstance(a, np.ndarray) else None for a in args]
+    blobs: list = []
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
         signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
-            value = fn(*args)
+            encoded = encode(fn(*args), blobs, [MAX_ITEMS])
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     mutated = [
@@ -200,33 +400,31 @@ def run_call(fn, args, clean, seconds, check_inputs):
     ]
     problems = tampering(clean)
     if problems:
-        return {"ok": False, "kind": "tampered", "message": ", ".join(problems)}, None
-    return {"ok": True, "mutated": mutated, "warnings": [str(w.message)[:200] for w in caught][:5]}, value
+        return {"ok": False, "kind": "tampered", "message": ", ".join(problems)}, []
+    size = sum(b.nbytes for b in blobs)
+    if size > MAX_REPLY_BYTES:
+        return {"ok": False, "kind": "too_large", "message": f"returned {size:,} bytes of numbers"}, []
+    warned = [str(w.message)[:200] for w in caught][:5]
+    return {"ok": True, "value": encoded, "mutated": mutated, "warnings": warned}, blobs
 
 
 def run_request(req, blobs_in, clean, module_dir):
-    """Every call of one request, up to the first that fails: (replies, blobs of their arrays)."""
+    """Every call of one request, up to the first that fails: yields (reply, blobs of its arrays) per call."""
     module, failed = load(req["module"], clean, module_dir)
     if failed:
-        return [failed], []
+        yield failed, []
+        return
     fn = getattr(module, req["function"], None)
     if not callable(fn):
-        return [
-            {
-                "ok": False,
-                "kind": "missing_function",
-                "message": f"{req['module']}.py has no function {req['function']}",
-            }
-        ], []
-    replies, blobs = [], []
+        missing = f"{req['module']}.py has no function {req['function']}"
+        yield {"ok": False, "kind": "missing_function", "message": missing}, []
+        return
     for encoded in req["calls"]:
-        out = io.StringIO()
+        out, blobs = io.StringIO(), []
         sys.stdout = sys.stderr = out
         try:
             args = [decode(a, blobs_in) for a in encoded]
-            reply, value = run_call(fn, args, clean, req["call_seconds"], req.get("check_inputs", True))
-            if reply["ok"]:
-                reply["value"] = encode(value, blobs)
+            reply, blobs = run_call(fn, args, clean, req["call_seconds"], req.get("check_inputs", True))
         except CallTimeout:
             reply = {"ok": False, "kind": "timeout", "message": "ran out of time"}
         except NotImplementedError as exc:
@@ -236,10 +434,9 @@ def run_request(req, blobs_in, clean, module_dir):
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         reply["output"] = out.getvalue()[-MAX_TEXT:]
-        replies.append(reply)
+        yield reply, blobs
         if not reply["ok"]:
-            break
-    return replies, blobs
+            return
 
 
 def read_exact(stream, n: int) -> bytearray:
@@ -258,75 +455,10 @@ def serve(config: dict) -> None:
         _, n_head, n_payload = HEAD.unpack(read_exact(reader, HEAD.size))
         req = _loads(read_exact(reader, n_head))
         blobs_in = blob_slices(req, memoryview(read_exact(reader, n_payload)))
-        replies, blobs = run_request(req, blobs_in, clean, module_dir)
-        send(fd_out, frame({"id": req["id"], "replies": replies}, blobs))
-        if replies[-1].get("kind") == "tampered":
-            os._exit(3)  # this process is no longer trustworthy; the parent starts a fresh one
-
-
-def template(control_fd: int) -> None:
-    """Fork server: for each request, fork a fresh worker from this process, which never runs learner code."""
-    control = socket.socket(fileno=control_fd)
-    statuses: dict = {}
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
-        except OSError:
-            return
-        if not message:
-            return  # the grader is gone
-        request = _loads(message)
-        if request["op"] == "status":
-            control.send(_dumps({"status": exit_status(request["pid"], statuses)}).encode())
-            continue
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            become_worker(request, fds)
-        for fd in fds:
-            os.close(fd)
-        _reap(statuses)
-        control.send(_dumps({"pid": pid}).encode())
-
-
-def exit_status(pid: int, statuses: dict, wait_seconds: float = 1.0):
-    """How a forked worker ended: its exit code, minus the signal number if a signal ended it, or None."""
-    deadline = time.monotonic() + wait_seconds
-    while pid not in statuses and time.monotonic() < deadline:
-        _reap(statuses)
-        time.sleep(0.005)
-    status = statuses.pop(pid, None)
-    return None if status is None else os.waitstatus_to_exitcode(status)
-
-
-def _reap(statuses: dict) -> None:
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        statuses[pid] = status
-
-
-def become_worker(request: dict, fds: list) -> None:
-    """In a freshly forked child: its own session, limits, folder and environment; then serve the learner."""
-    try:
-        os.setsid()
-        fd_in, fd_out, log = fds
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        for kind, value in request["limits"].items():
-            resource.setrlimit(getattr(resource, kind), (value, value))
-        os.chdir(request["run"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        start_worker({**request["config"], "fd_in": fd_in, "fd_out": fd_out})
-    except BaseException:
-        traceback.print_exc()
-        os._exit(70)
-    os._exit(0)
+        for index, (reply, blobs) in enumerate(run_request(req, blobs_in, clean, module_dir)):
+            send(fd_out, frame({"id": req["id"], "index": index, "reply": reply}, blobs))
+            if reply.get("kind") == "tampered":
+                os._exit(3)  # this process is no longer trustworthy; the grader starts a fresh one
 
 
 def start_worker(config: dict) -> None:
@@ -335,16 +467,13 @@ def start_worker(config: dict) -> None:
     for name in [m for m in sys.modules if m.split(".")[0] in BLOCKED]:
         del sys.modules[name]
     setup_package(config)
-    with contextlib.suppress(EOFError):  # the parent closed the pipe: grading is over
+    with contextlib.suppress(EOFError, BrokenPipeError):  # the grader closed the pipe: grading is over
         serve(config)
 
 
 def main() -> None:
     sys.path.pop(0)  # -I puts this file's folder first; learner code must not import from it
-    if sys.argv[1] == "--template":
-        template(int(sys.argv[2]))
-    else:
-        start_worker(json.loads(sys.argv[1]))
+    template(int(sys.argv[2]), _loads(sys.argv[3]))
 
 
 if __name__ == "__main__":

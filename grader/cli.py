@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -16,10 +17,11 @@ from typing import TextIO
 
 from grader import report
 from grader.api import find_submissions, grade_class, grade_submission
+from grader.isolation import NONE_ASKED, NONE_FOR_SELF, Isolation, SandboxUnavailable, choose, readable_by_others
 from grader.results import SubmissionResult
 from grader.rubric import ALL_CHECKS, BACKPROP_FUNCTIONS, FUNCTIONS
 from grader.sandbox import DEFAULT_LIMITS, Limits
-from grader.submission import is_submission
+from grader.submission import MODULE_FILES, NotASubmission, is_submission
 
 USAGE = """\
 python -m grader [PATH] [options]       grade ./exercises, one submission, or a class folder
@@ -34,27 +36,51 @@ def main(argv: list[str] | None = None) -> int:
 
         return packaging.main(argv)
     args = _parser().parse_args(argv)
-    path = Path(args.path)
+    signal.signal(signal.SIGTERM, _terminate)  # unwind, so every sandbox and temporary folder is removed
+    self_check = args.path is None
+    path = Path("exercises" if self_check else args.path)
     limits = Limits(args.call_timeout, args.submission_timeout, args.memory_mb)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return _misuse(f"{path} does not exist; give a submission folder, a .zip of one, or a class folder", args)
-    if is_submission(path):
-        return _grade_one(path, args, limits)
+    isolation = _isolation(args, self_check)
+    if isinstance(isolation, str):
+        return _misuse(isolation, args)
+    if path.is_symlink() or is_submission(path):
+        return _grade_one(path, args, limits, isolation)
     submissions = find_submissions(path) if path.is_dir() else []
     if not submissions:
         return _misuse(
-            f"{path} is not a submission (no {', '.join(f'{m}.py' for m in FUNCTIONS)} at its top or in "
+            f"{path} is not a submission (no {', '.join(MODULE_FILES)} at its top or in "
             "exercises/) and holds no submissions (subfolders or .zip files that have them)",
             args,
         )
     if args.gradescope:
         return _misuse("--gradescope writes the results of one submission; give one submission, not a class folder")
-    return _grade_class(submissions, args, limits)
+    if isolation.kind == "uid" and readable_by_others(path.resolve()):
+        return _misuse(f"without namespaces every learner could read {path}; chmod -R go-rwx it first", args)
+    return _grade_class(submissions, args, limits, isolation)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _isolation(args: argparse.Namespace, self_check: bool) -> Isolation | str:
+    """The isolation to grade with, or why grading other people's code must be refused here."""
+    if args.no_sandbox:
+        return NONE_ASKED
+    try:
+        return choose()
+    except SandboxUnavailable as exc:
+        if self_check:
+            print(f"Sandbox: none, so your own code runs as you ({exc})", file=sys.stderr)
+            return NONE_FOR_SELF
+        return f"cannot sandbox other people's code here: {exc}"
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader", usage=USAGE, description=__doc__)
-    p.add_argument("path", nargs="?", default="exercises", help="submission folder or .zip, or a class folder")
+    p.add_argument("path", nargs="?", help="submission folder or .zip, or a class folder (default: ./exercises)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (class folder)")
     p.add_argument("--csv", type=Path, help="gradebook: one row per learner")
     p.add_argument("--json", type=Path, help="every check of every learner")
@@ -62,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--call-timeout", type=float, default=DEFAULT_LIMITS.call_seconds, help="seconds per call")
     p.add_argument("--submission-timeout", type=float, default=DEFAULT_LIMITS.submission_seconds)
     p.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS.memory_mb)
+    p.add_argument("--no-sandbox", action="store_true", help="run submissions with your own privileges (unsafe)")
     return p
 
 
@@ -78,8 +105,19 @@ def _misuse(message: str, args: argparse.Namespace | None = None) -> int:
     return 2
 
 
-def _grade_one(path: Path, args: argparse.Namespace, limits: Limits) -> int:
-    result = grade_submission(path, limits, _outputs_of(args))
+def _grade_one(path: Path, args: argparse.Namespace, limits: Limits, isolation: Isolation) -> int:
+    try:
+        result = grade_submission(path, limits, _outputs_of(args), isolation)
+    except NotASubmission as exc:
+        result = SubmissionResult(name=path.stem, error=str(exc))
+    if result.error and not result.checks:  # nothing was graded: one line, and a non-zero exit
+        print(f"grader: {result.error}", file=sys.stderr)
+        with _outputs(args) as write:
+            write(result)
+        if args.gradescope:
+            with _atomic(args.gradescope) as out:
+                json.dump(result.to_gradescope(), out, indent=1)
+        return 1
     sys.stdout.write(report.table(result))
     with _outputs(args) as write:
         write(result)
@@ -89,14 +127,14 @@ def _grade_one(path: Path, args: argparse.Namespace, limits: Limits) -> int:
     return 0
 
 
-def _grade_class(submissions: list[Path], args: argparse.Namespace, limits: Limits) -> int:
+def _grade_class(submissions: list[Path], args: argparse.Namespace, limits: Limits, isolation: Isolation) -> int:
     from tqdm import tqdm
 
     started, scores = time.monotonic(), []
     jobs = max(1, min(args.jobs, len(submissions)))
     with _outputs(args) as write:
         bar = tqdm(total=len(submissions), unit="submission", file=sys.stderr, disable=None)
-        for result in grade_class(submissions, jobs, limits):
+        for result in grade_class(submissions, jobs, limits, isolation):
             write(result)
             scores.append((result.name, result.score, result.max_score, result.error))
             bar.update()
@@ -104,6 +142,7 @@ def _grade_class(submissions: list[Path], args: argparse.Namespace, limits: Limi
     for name, score, best, error in scores:
         print(f"{name:<30}{score:>4}/{best:<4}{'  ' + error if error else ''}")
     print(f"Graded {len(scores)} submission(s) in {time.monotonic() - started:.1f} s with {jobs} jobs.")
+    print(f"Sandbox: {isolation.summary}")
     return 0
 
 
@@ -133,7 +172,7 @@ def _outputs(args: argparse.Namespace) -> Iterator:
 def _csv_columns() -> list[str]:
     core = [f"{m}.{f}" for m, names in FUNCTIONS.items() for f in names]
     backprop = [f"{m}.{f}" for m, names in BACKPROP_FUNCTIONS.items() for f in names]
-    return ["learner", *core, "total", "max", *backprop, "backprop_total", "backprop_max", "error"]
+    return ["learner", *core, "total", "max", *backprop, "backprop_total", "backprop_max", "error", "isolation"]
 
 
 @contextmanager

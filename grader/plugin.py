@@ -10,10 +10,11 @@ import pytest
 
 from grader import report
 from grader.checking import CheckFailed, NotImplementedYet
+from grader.isolation import for_own_work
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import ALL_CHECKS
 from grader.sandbox import Limits, Sandbox
-from grader.submission import Located, NotASubmission, locate
+from grader.submission import NotASubmission, Submission, load
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,13 +23,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--call-timeout", type=float, default=Limits.call_seconds, help="seconds per call")
     group.addoption("--submission-timeout", type=float, default=Limits.submission_seconds, help="seconds in all")
     group.addoption("--memory-mb", type=int, default=Limits.memory_mb, help="memory limit of the learner's process")
-    group.addoption("--watch", action="append", default=[], help="an output file the learner's code must not touch")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(check_id): the rubric entry (grader/rubric.py) this check earns")
     if collector_of(config) is None:  # plain pytest; the API registers its own collector
-        config.pluginmanager.register(Collector(print_table=True), "backprop-collector")
+        config.pluginmanager.register(Collector(), "backprop-collector")
 
 
 def collector_of(config: pytest.Config) -> Collector | None:
@@ -55,12 +55,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 
 
 class Collector:
-    """Turns each check's pytest outcome into a CheckResult; prints the table when run as plain pytest."""
+    """Turns each check's pytest outcome into a CheckResult; prints the table when run as plain pytest.
 
-    def __init__(self, print_table: bool = False) -> None:
-        self.print_table = print_table
+    The API hands it the submission and its sandbox; plain pytest over the checks makes both at session start.
+    """
+
+    def __init__(self, submission: Submission | None = None, sandbox: Sandbox | None = None) -> None:
+        self.print_table = submission is None
+        self.submission, self.sandbox = submission, sandbox
         self.result = SubmissionResult(name="")
-        self.located: Located | None = None
         self.started = time.monotonic()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -70,12 +73,19 @@ class Collector:
             raise pytest.UsageError(f"checks and rubric disagree: missing {missing}, twice {twice}")
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self.located is None:
+        if self.submission is None:
             try:
-                self.located = locate(Path(session.config.getoption("--submission")))
+                self.submission = load(Path(session.config.getoption("--submission")))
             except NotASubmission as exc:
                 raise pytest.UsageError(str(exc)) from None
-        self.result.name, self.result.notes = self.located.name, self.located.notes
+        self.result.name, self.result.notes = self.submission.name, list(self.submission.notes)
+
+    def pytest_sessionfinish(self) -> None:
+        order = {check_id: i for i, check_id in enumerate(ALL_CHECKS)}
+        self.result.checks.sort(key=lambda c: order[c.check_id])
+        self.result.seconds = time.monotonic() - self.started
+        if self.sandbox is not None:
+            self.result.isolation = self.sandbox.summary
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
@@ -83,11 +93,6 @@ class Collector:
         if rep.when == "call" or (rep.when == "setup" and not rep.passed):
             self.result.checks.append(_check_result(item, rep, call))
         return rep
-
-    def pytest_sessionfinish(self) -> None:
-        order = {check_id: i for i, check_id in enumerate(ALL_CHECKS)}
-        self.result.checks.sort(key=lambda c: order[c.check_id])
-        self.result.seconds = time.monotonic() - self.started
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.print_table:
@@ -97,12 +102,15 @@ class Collector:
 
 @pytest.fixture(scope="session")
 def learner(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """The submission's modules, behind a sandboxed child process."""
+    """The submission's modules behind a sandboxed worker: the API's, or (plain pytest) one made here."""
+    collector = collector_of(request.config)
+    if collector.sandbox is not None:
+        yield collector.sandbox
+        return
     opt = request.config.getoption
-    located = collector_of(request.config).located
     limits = Limits(opt("--call-timeout"), opt("--submission-timeout"), opt("--memory-mb"))
-    watch = tuple(Path(p) for p in opt("--watch"))
-    with Sandbox(located.module_dir, limits, watch) as sandbox:
+    with Sandbox(collector.submission, for_own_work(), limits) as sandbox:  # plain pytest: a learner's own work
+        collector.sandbox = sandbox
         yield sandbox
 
 

@@ -12,6 +12,8 @@ WIDTH = 48  # column where the points start
 
 def table(result: SubmissionResult) -> str:
     lines = [f"Backprop Lab grader: {result.name}", *result.notes]
+    if result.isolation:
+        lines.append(f"Sandbox: {result.isolation}")
     if result.error:
         lines.append(f"Could not grade: {result.error}")
     sections_seen = set()

@@ -39,6 +39,7 @@ class SubmissionResult:
     error: str = ""  # a problem with the submission as a whole
     notes: list[str] = field(default_factory=list)  # e.g. files the grader ignored
     seconds: float = 0.0
+    isolation: str = ""  # how the learner's code was isolated, in one line ("" when none of it ran)
 
     @property
     def score(self) -> int:
@@ -69,7 +70,7 @@ class SubmissionResult:
         row.update({name: earned for name, (earned, _) in self.by_function().items()})
         row.update(total=self.score, max=self.max_score)
         row.update(zip(("backprop_total", "backprop_max"), self.section("backprop"), strict=True))
-        row.update(error=self.error)
+        row.update(error=self.error, isolation=self.isolation)
         return row
 
     def to_json(self) -> dict[str, Any]:
@@ -84,13 +85,14 @@ class SubmissionResult:
             "error": self.error,
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
+            "isolation": self.isolation,
             "checks": [asdict(c) for c in self.checks],
         }
 
     def to_gradescope(self) -> dict[str, Any]:
         """results.json as Gradescope's autograder specification describes it."""
         tests = [_gradescope_test(c) for c in self.checks if c.status != "unavailable"]
-        lines = [self.error, *self.notes]
+        lines = [self.error, *self.notes, f"Sandbox: {self.isolation}" if self.isolation else ""]
         earned, best = self.section("backprop")
         if best:
             lines.append(f"Backprop section: {earned}/{best}, reported apart from the score.")

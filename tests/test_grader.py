@@ -12,6 +12,7 @@ import pytest
 from exercises import examples as ex
 from grader.api import grade_class, grade_submission
 from grader.checks.test_gradient_descent import CE_SLOPE, SSR_SLOPE
+from grader.isolation import NONE_ASKED
 from grader.results import SubmissionResult
 from grader.rubric import RUBRIC, SECTIONS
 from grader.sandbox import Limits
@@ -432,10 +433,13 @@ def test_writing_the_results_file_costs_the_check_and_changes_nothing(tmp_path):
         f"def da_dz(a):\n    import os\n    os.makedirs({str(target.parent)!r}, exist_ok=True)\n"
         f"    open({str(target)!r}, 'w').write('{{\"score\": 1000}}')\n    a = np.asarray(a)\n    return a * (1 - a)",
     )
-    result = grade_submission(folder, FAST, watch=(target,))
-    assert lost(result) == checks_of("logistic.da_dz")
-    assert result.score == FULL - 4
-    assert all("wrote to the grader's output files" in c.feedback for c in result.checks if c.status == "failed")
+    # In the sandbox the grader's folders are not there at all; without it, the watch on output files catches it.
+    for isolation, said in ((None, "raised PermissionError"), (NONE_ASKED, "wrote to the grader's output files")):
+        result = grade_submission(folder, FAST, watch=(target,), isolation=isolation)
+        assert lost(result) == checks_of("logistic.da_dz")
+        assert result.score == FULL - 4
+        assert all(said in c.feedback for c in result.checks if c.status == "failed")
+        assert isolation is NONE_ASKED or not target.parent.exists()
 
 
 def test_zip_and_exercises_subfolder_submissions(tmp_path):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import compare, learner, mathsource, ui
 from grader.api import grade_submission
+from grader.isolation import for_own_work
 from grader.results import SubmissionResult, printed
 from grader.rubric import RUBRIC
 
@@ -19,7 +20,7 @@ def grade() -> None:
     """Run every check on the exercises folder, isolated as the grader isolates it; keep the outcome for reruns."""
     with st.spinner("Running the checks on your exercises…"), learner.exclusive:
         try:
-            outcome: SubmissionResult | str = grade_submission(learner.exercises_dir())
+            outcome: SubmissionResult | str = grade_submission(learner.exercises_dir(), isolation=for_own_work())
         except Exception as error:  # whatever the grader raises, the learner gets words, not a traceback
             outcome = f"The checks could not run: {type(error).__name__}: {error}"
     st.session_state[RESULT] = (outcome, time.strftime("%H:%M:%S"))
