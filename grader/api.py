@@ -91,7 +91,7 @@ def grade_class(
             prestart(isolation)
         yield from (_grade_or_explain(t) for t in tasks)
         return
-    with multiprocessing.get_context("forkserver").Pool(jobs, maxtasksperchild=50) as pool:
+    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
         yield from pool.imap(_grade_or_explain, tasks, chunksize=1)
 
 

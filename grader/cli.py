@@ -16,8 +16,15 @@ from pathlib import Path
 from typing import TextIO
 
 from grader import report
-from grader.api import find_submissions, grade_class, grade_submission
-from grader.isolation import NONE_ASKED, NONE_FOR_SELF, Isolation, SandboxUnavailable, choose, readable_by_others
+from grader.isolation import (
+    NONE_ASKED,
+    NONE_FOR_SELF,
+    Isolation,
+    SandboxUnavailable,
+    choose,
+    prestart,
+    readable_by_others,
+)
 from grader.results import SubmissionResult
 from grader.rubric import ALL_CHECKS, BACKPROP_FUNCTIONS, FUNCTIONS
 from grader.sandbox import DEFAULT_LIMITS, Limits
@@ -46,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(isolation, str):
         return _misuse(isolation, args)
     if path.is_symlink() or is_submission(path):
+        prestart(isolation)  # the sandbox's template imports numpy while this process imports pytest
         return _grade_one(path, args, limits, isolation)
+    from grader.api import find_submissions
+
     submissions = find_submissions(path) if path.is_dir() else []
     if not submissions:
         return _misuse(
@@ -106,6 +116,8 @@ def _misuse(message: str, args: argparse.Namespace | None = None) -> int:
 
 
 def _grade_one(path: Path, args: argparse.Namespace, limits: Limits, isolation: Isolation) -> int:
+    from grader.api import grade_submission  # imports pytest: after the sandbox has started
+
     try:
         result = grade_submission(path, limits, _outputs_of(args), isolation)
     except NotASubmission as exc:
@@ -129,6 +141,8 @@ def _grade_one(path: Path, args: argparse.Namespace, limits: Limits, isolation: 
 
 def _grade_class(submissions: list[Path], args: argparse.Namespace, limits: Limits, isolation: Isolation) -> int:
     from tqdm import tqdm
+
+    from grader.api import grade_class
 
     started, scores = time.monotonic(), []
     jobs = max(1, min(args.jobs, len(submissions)))

@@ -51,9 +51,9 @@ UID_RANGE = range(61000, 64000)  # the uids (and gids) learners run as when the 
 BOXES_BYTES = 64 * 2**20  # the house's tmpfs of boxes: what one submission may write in all
 STARTUP_SECONDS = 20.0  # the template imports numpy, maybe from a cold disk cache
 ROOT_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
-HOUSE = "/house"
+HOUSE = "/house"  # inside the sandbox: worker.py, examples.py, site-packages
 # numpy's libraries read their thread count once, when the template imports numpy: one thread, before any fork
-TEMPLATE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # inside the sandbox: worker.py, examples.py, site-packages
+TEMPLATE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 class SandboxUnavailable(RuntimeError):
@@ -207,9 +207,10 @@ class House:
         ).result()
         theirs.close()
         atexit.register(self.close)
-        self._await_ready()
+        self.ready = False  # the template imports numpy meanwhile; the first request waits for it
 
     def _await_ready(self) -> None:
+        self.ready = True
         self.sock.settimeout(STARTUP_SECONDS)
         try:
             ready = json.loads(self.sock.recv(4096) or b"{}")
@@ -239,6 +240,8 @@ class House:
 
     def _ask(self, request: dict, fds: list[int]) -> dict:
         with self.lock:
+            if not self.ready:
+                self._await_ready()
             if self.proc.poll() is not None:
                 raise SandboxUnavailable("the sandbox's template process has ended")
             socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
