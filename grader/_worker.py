@@ -39,7 +39,7 @@ HEAD = struct.Struct("<4sQQ")  # magic, header length, payload length
 BLOCKED = ("solutions", "grader", "tests", "pytest", "_pytest", "dashboard")
 MAX_ITEMS = 1_000_000  # values a reply may hold in all, arrays and lists together
 MAX_LIST_ITEMS = 10_000  # a list or tuple longer than this comes back as "other" (its JSON would be large)
-MAX_REPLY_BYTES = 16 * 2**20  # a reply's array bytes; a larger reply fails that call
+MAX_REPLY_BYTES = 8 * 2**20  # a reply's array bytes (a million float64 values); a larger reply fails that call
 MAX_TEXT = 4096  # printed output kept per call
 MAX_WATCHED = 10_000  # arguments up to this many values are checked for in-place changes
 FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\.py")  # what the template writes into a box
@@ -115,6 +115,8 @@ def template(control_fd: int, settings: dict) -> None:
         control.send(_dumps(reply).encode())
     for box in list(workers):
         close_box({"box": box, "uid": None, "wait": 0}, [], settings, workers, control)
+    if settings.get("remove_boxes"):  # a host folder of the grader's: gone with the template, however the grader ended
+        shutil.rmtree(settings["boxes"], ignore_errors=True)
 
 
 def open_box(request: dict, fds: list, settings: dict, workers: dict, control) -> dict:
@@ -370,13 +372,20 @@ def on_alarm(signum, frame):
     raise CallTimeout
 
 
-def load(module_name: str, clean: dict, module_dir: str):
-    """The learner's module, or a failed reply if importing it failed or changed the guarded namespaces."""
+def load(module_name: str, clean: dict, module_dir: str, seconds: float):
+    """The learner's module, or a failed reply if importing it failed, took too long or changed the guarded
+    namespaces."""
     fresh = f"exercises.{module_name}" not in sys.modules
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         module = importlib.import_module(f"exercises.{module_name}")
+    except CallTimeout:
+        why = f"importing it took longer than {seconds:g} s (an endless loop at module level?)"
+        return None, {"ok": False, "kind": "import_error", "type": "TimeoutError", "message": why}
     except BaseException as exc:  # a SyntaxError, a NameError at module level, a blocked import...
         return None, failure("import_error", exc, module_dir)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
     problems = tampering(clean) if fresh else []
     if problems:
         return None, {"ok": False, "kind": "tampered", "message": "while importing: " + ", ".join(problems)}
@@ -403,14 +412,15 @@ def run_call(fn, args, clean, seconds, check_inputs):
         return {"ok": False, "kind": "tampered", "message": ", ".join(problems)}, []
     size = sum(b.nbytes for b in blobs)
     if size > MAX_REPLY_BYTES:
-        return {"ok": False, "kind": "too_large", "message": f"returned {size:,} bytes of numbers"}, []
+        why = f"returned {size:,} bytes of numbers, more than the {MAX_REPLY_BYTES:,} one call may return"
+        return {"ok": False, "kind": "too_large", "message": why}, []
     warned = [str(w.message)[:200] for w in caught][:5]
     return {"ok": True, "value": encoded, "mutated": mutated, "warnings": warned}, blobs
 
 
 def run_request(req, blobs_in, clean, module_dir):
     """Every call of one request, up to the first that fails: yields (reply, blobs of its arrays) per call."""
-    module, failed = load(req["module"], clean, module_dir)
+    module, failed = load(req["module"], clean, module_dir, req["call_seconds"])
     if failed:
         yield failed, []
         return

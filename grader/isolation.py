@@ -195,6 +195,7 @@ class House:
             boxes = str(self.host_boxes)
         self.examples = examples
         settings = {"site": site, "boxes": boxes, "house_per_box": isolation.house_per_box}
+        settings["remove_boxes"] = self.host_boxes is not None
         argv = [python, "-I", "-S", worker, "--template", str(theirs.fileno()), json.dumps(settings)]
         self.proc = _spawner.submit(
             subprocess.Popen,

@@ -17,11 +17,11 @@ from grader._worker import HEAD, IOV_MAX, MAGIC, MAX_REPLY_BYTES, blob_slices, f
 from grader.isolation import House, Isolation, SandboxUnavailable, free_uid, house_for, release_uid
 from grader.submission import Submission
 
-MAX_HEADER_BYTES = 4 * 2**20  # a reply's JSON header; with MAX_REPLY_BYTES of arrays it bounds the grader's memory
+MAX_HEADER_BYTES = 4 * 2**20  # a reply's JSON header
+MAX_BATCH_BYTES = 3 * MAX_REPLY_BYTES  # the replies one check holds at once: this bounds the grader's own memory
 MAX_OUTPUT_BYTES = 2**20  # file-size limit for anything the worker writes
 MAX_OPEN_FILES = 32
 REPLY_MARGIN = 1.0  # seconds a reply may take beyond the call's own limit (the worker stops a call itself)
-WRITE_SECONDS = 10.0  # a worker that does not take a request within this is broken
 READY_SECONDS = 10.0  # a worker forked from a warm template is ready in milliseconds
 
 
@@ -155,8 +155,16 @@ class Sandbox:
             "check_inputs": check_inputs,
         }
         if not self._send(frame(request, blobs)):
-            return [self._died(module, function)]
+            # Nothing of this request ran: an earlier call broke the worker's pipe. Blame that on no one, once.
+            self._kill()
+            try:
+                self._start()
+            except SandboxUnavailable as exc:
+                return [self._break(module, Outcome(False, kind="sandbox", message=f"could not sandbox: {exc}"))]
+            if not self._send(frame(request, blobs)):
+                return [self._died(module, function)]
         outcomes: list[Outcome] = []
+        held = 0  # bytes of replies this batch holds
         for index in range(len(calls)):
             left = self.limits.submission_seconds - self.spent
             reply = self._read_reply(min(self.limits.call_seconds + REPLY_MARGIN, max(left, 0.0) + REPLY_MARGIN))
@@ -168,6 +176,11 @@ class Sandbox:
             header, reply_blobs = reply
             if header.get("id") != self.next_id or header.get("index") != index:
                 return [*outcomes, self._garbled()]
+            held += sum(len(b) for b in reply_blobs)
+            if held > MAX_BATCH_BYTES:
+                self._kill()  # replies may still be on their way
+                message = f"returned more than {MAX_BATCH_BYTES:,} bytes of numbers in one check"
+                return [*outcomes, Outcome(False, kind="too_large", message=message)]
             outcomes.append(self._outcome(module, function, header.get("reply"), reply_blobs))
             if not outcomes[-1].ok:
                 break
@@ -253,8 +266,11 @@ class Sandbox:
             raise SandboxUnavailable(f"the worker did not start ({str(said)[:200]})")
 
     def _send(self, buffers: list) -> bool:
-        """Write a request within WRITE_SECONDS; False if the worker did not take it (gone, or not reading)."""
-        deadline = time.monotonic() + WRITE_SECONDS
+        """Write a request in time; False if the worker did not take it (gone, or not reading its pipe).
+
+        Between calls a worker does nothing but read: one that has not taken a request within a call's time limit
+        never will."""
+        deadline = time.monotonic() + self.limits.call_seconds + REPLY_MARGIN
         views = [memoryview(b).cast("B") for b in buffers if memoryview(b).nbytes]
         while views:
             left = deadline - time.monotonic()
