@@ -127,12 +127,14 @@ def open_box(request: dict, fds: list, settings: dict, workers: dict, control) -
         raise ValueError(f"bad box name {name!r}")
     box = os.path.join(settings["boxes"], name)
     paths = {"box": box, "submission": os.path.join(box, "submission"), "tmp": os.path.join(box, "tmp")}
+    paths["examples"] = os.path.join(box, "examples.py")  # the grader's copy of the examples' data
     for key, mode in (("box", 0o750), ("submission", 0o750), ("tmp", 0o700)):
         os.mkdir(paths[key], mode)
         if uid is not None:
             os.chown(paths[key], uid if key == "tmp" else 0, gid)
-    for file_name, data in read_files(files_fd):
-        fd = os.open(os.path.join(paths["submission"], file_name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    files, examples = read_files(files_fd)
+    for path, data in [*((os.path.join(paths["submission"], n), b) for n, b in files), (paths["examples"], examples)]:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         with open(fd, "wb") as out:
             out.write(data)
             if uid is not None:
@@ -144,8 +146,8 @@ def open_box(request: dict, fds: list, settings: dict, workers: dict, control) -
     return {"pid": pid}
 
 
-def read_files(fd: int) -> list:
-    """(name, bytes) pairs from a framed memfd: a header naming the files, their bytes as blobs."""
+def read_files(fd: int) -> tuple:
+    """From a framed memfd: the submission's (name, bytes) pairs, and the examples' data the grader sent."""
     os.lseek(fd, 0, os.SEEK_SET)
     with open(os.dup(fd), "rb") as source:
         data = source.read()
@@ -153,9 +155,9 @@ def read_files(fd: int) -> list:
     header = _loads(data[HEAD.size : HEAD.size + n_head])
     blobs = blob_slices(header, memoryview(data)[HEAD.size + n_head :])
     names = header["names"]
-    if len(names) != len(blobs) or not all(isinstance(n, str) and FILE_NAME.fullmatch(n) for n in names):
+    if len(names) + 1 != len(blobs) or not all(isinstance(n, str) and FILE_NAME.fullmatch(n) for n in names):
         raise ValueError("the submission's file names are not plain module names")
-    return [(n, bytes(b)) for n, b in zip(names, blobs, strict=True)]
+    return [(n, bytes(b)) for n, b in zip(names, blobs, strict=False)], bytes(blobs[-1])
 
 
 def close_box(request: dict, fds: list, settings: dict, workers: dict, control) -> dict:
@@ -229,7 +231,7 @@ def become_worker(request: dict, paths: dict, req_r: int, reply_w: int, control)
             drop_privileges(request["uid"], request["gid"])
         no_new_processes()
         ctypes.CDLL(None).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        config = {"module_dir": paths["submission"], "examples": request["examples"]}
+        config = {"module_dir": paths["submission"], "examples": paths["examples"]}
         start_worker({**config, "fd_in": WORKER_FDS[0], "fd_out": WORKER_FDS[1]})
     except BaseException as exc:
         with contextlib.suppress(BaseException):

@@ -7,23 +7,26 @@
 #   path a learner could have changed.
 # - The template (trusted; grader/_worker.py) runs inside a house: a bubblewrap sandbox with its own mount, pid,
 #   network, IPC and UTS namespaces, whose filesystem holds only a read-only Python with its site-packages, the
-#   worker's code, the examples' data and a size-capped tmpfs of boxes. As root the house keeps no user namespace,
-#   and the template holds just the capabilities it needs to give each box its own uid (SETUID, SETGID, CHOWN) and
-#   to clean a box up (DAC_OVERRIDE, FOWNER); as a normal user the house is a user namespace with no capabilities.
+#   worker's code and a size-capped tmpfs of boxes. As root the house keeps no user namespace, and the template
+#   holds just the capabilities it needs to give each box its own uid (SETUID, SETGID, CHOWN) and to clean a box
+#   up (DAC_OVERRIDE, FOWNER); as a normal user the house is a user namespace with no capabilities. It never runs
+#   learner code.
 # - The worker (hostile: it runs learner code) is forked from the template per submission, into a box folder
-#   holding its own copy of the files. As root it runs as a uid and gid of its own (UID_RANGE, one per learner in a
-#   class run), can read its box and nothing else of the house's boxes, and cannot signal or trace the template.
-#   Limits hold for the whole box: one process (RLIMIT_NPROC at the count it already has, so no fork and no
-#   thread), so the per-process memory, CPU, file-size and open-file limits are the tree's; the box tmpfs caps disk.
-# What crosses: grader -> template, on a Unix socket: JSON requests, a memfd with the submission's files, the
-#   worker's two pipe ends; template -> grader: the worker's pid, later its exit status. grader <-> worker, on the
-#   pipes: framed JSON headers and raw float64 bytes, capped in size, every read and write under a deadline.
+#   holding its own copy of the files and of the examples' data. As root it runs as a uid and gid of its own
+#   (UID_RANGE, one per learner in a class run), can read its box and nothing else of the house's boxes, and cannot
+#   signal or trace the template. Limits hold for the whole box: one process (RLIMIT_NPROC at the count it already
+#   has, so no fork and no thread), so the per-process memory, CPU, file-size and open-file limits are the box's;
+#   the tmpfs caps its disk.
+# What crosses: grader -> template, on a Unix socket: JSON requests, a memfd with the submission's files and the
+#   examples' data, the worker's two pipe ends; template -> grader: the worker's pid, later its exit status.
+#   grader <-> worker, on the pipes: framed JSON headers and raw float64 bytes, capped in size, every read and write
+#   under a deadline.
 # A house lives as long as its grading process (bubblewrap's --die-with-parent ends it with that process). As root,
 # boxes are opened one after another in one house, each under a new uid, every process of that uid killed and its
-# folder removed on close; as a normal user, every uid in a house is the same, so each submission gets a house of its
-# own. Without namespaces, as root, the template runs on the host and boxes get a uid each ("uid" isolation): that
-# is allowed only where the project is unreadable to other users. "none" runs learner code as the grader's user,
-# only when asked for (--no-sandbox) or for one's own exercises.
+# folder removed on close; as a normal user, every uid in a house is the same, so each submission gets a house of
+# its own. Without namespaces, as root, the template runs on the host and boxes get a uid each ("uid" isolation):
+# allowed only where the project is unreadable to other users and Python is readable to them. "none" runs learner
+# code as the grader's user, only when asked for (--no-sandbox) or for one's own exercises.
 from __future__ import annotations
 
 import atexit
@@ -51,7 +54,7 @@ UID_RANGE = range(61000, 64000)  # the uids (and gids) learners run as when the 
 BOXES_BYTES = 64 * 2**20  # the house's tmpfs of boxes: what one submission may write in all
 STARTUP_SECONDS = 20.0  # the template imports numpy, maybe from a cold disk cache
 ROOT_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
-HOUSE = "/house"  # inside the sandbox: worker.py, examples.py, site-packages
+HOUSE = "/house"  # inside the sandbox: worker.py and site-packages
 # numpy's libraries read their thread count once, when the template imports numpy: one thread, before any fork
 TEMPLATE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
@@ -117,6 +120,12 @@ def _probe() -> Isolation:
             f"bubblewrap cannot make a sandbox here ({why}), and {readable} is readable by other users, so a uid of "
             f"its own would not hide the reference from learner code: install bubblewrap, or chmod -R go-rwx {ROOT}"
         )
+    hidden = [p for p in (sys.base_prefix, *_site_dirs()) if not readable_by_others(Path(p).resolve())]
+    if hidden:
+        raise SandboxUnavailable(
+            f"bubblewrap cannot make a sandbox here ({why}), and learner code running as a uid of its own could not "
+            f"read Python at {hidden[0]}: install bubblewrap, or use a Python that other users can read"
+        )
     return Isolation("uid", "uid only (no namespaces: a uid of its own per learner; the project is hidden)", True)
 
 
@@ -148,7 +157,7 @@ def _site_dirs() -> list[str]:
 
 
 def _house_command(root: bool, boxes_bytes: str) -> list[str]:
-    """bubblewrap's arguments for a house: a read-only Python, the worker, the examples, a tmpfs of boxes."""
+    """bubblewrap's arguments for a house: a read-only Python, the worker's code, a tmpfs of boxes."""
     args = ["bwrap", "--die-with-parent", "--new-session", "--clearenv"]
     args += [a for key, value in TEMPLATE_ENV.items() for a in ("--setenv", key, value)]
     if root:  # no user namespace: the template stays real root (with a few capabilities) so it can set uids
@@ -161,7 +170,7 @@ def _house_command(root: bool, boxes_bytes: str) -> list[str]:
     if not prefix.startswith("/usr/"):
         binds.append((prefix, prefix))
     binds += [(site, f"{HOUSE}/site-{i}") for i, site in enumerate(_site_dirs())]
-    binds += [(str(WORKER), f"{HOUSE}/worker.py"), (str(EXAMPLES), f"{HOUSE}/examples.py")]
+    binds.append((str(WORKER), f"{HOUSE}/worker.py"))
     # bubblewrap would make the folders above a bind 0700: make them passable (and empty but for the bind) first
     above = sorted({str(p) for _, dest in binds for p in Path(dest).parents if str(p) != "/"}, key=len)
     args += [a for folder in above for a in ("--perms", "0755", "--dir", folder)]
@@ -186,14 +195,13 @@ class House:
         python = os.path.realpath(sys.executable)
         if isolation.kind == "namespaces":
             site, worker = [f"{HOUSE}/site-{i}" for i in range(len(_site_dirs()))], f"{HOUSE}/worker.py"
-            boxes, examples = "/boxes", f"{HOUSE}/examples.py"
+            boxes = "/boxes"
             command = _house_command(isolation.per_learner_uid, str(BOXES_BYTES))
         else:
-            site, worker, examples, command = _site_dirs(), str(WORKER), str(EXAMPLES), []
+            site, worker, command = _site_dirs(), str(WORKER), []
             self.host_boxes = Path(tempfile.mkdtemp(prefix="backprop-boxes-"))
             self.host_boxes.chmod(0o711)
             boxes = str(self.host_boxes)
-        self.examples = examples
         settings = {"site": site, "boxes": boxes, "house_per_box": isolation.house_per_box}
         settings["remove_boxes"] = self.host_boxes is not None
         argv = [python, "-I", "-S", worker, "--template", str(theirs.fileno()), json.dumps(settings)]
@@ -228,7 +236,7 @@ class House:
     ) -> int:
         """Start a worker in a new box; its pid (in the house's pid namespace)."""
         request = {"op": "open", "box": box, "uid": uid, "gid": uid, "env": env, "limits": limits}
-        reply = self._ask({**request, "examples": self.examples}, [files_fd, *pipes])
+        reply = self._ask(request, [files_fd, *pipes])
         if "pid" not in reply:
             raise SandboxUnavailable(f"the box could not be opened ({reply.get('error', 'no answer')})")
         return int(reply["pid"])

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from grader._worker import HEAD, IOV_MAX, MAGIC, MAX_REPLY_BYTES, blob_slices, frame, send
-from grader.isolation import House, Isolation, SandboxUnavailable, free_uid, house_for, release_uid
+from grader.isolation import EXAMPLES, House, Isolation, SandboxUnavailable, free_uid, house_for, release_uid
 from grader.submission import Submission
 
 MAX_HEADER_BYTES = 4 * 2**20  # a reply's JSON header
@@ -247,7 +247,8 @@ class Sandbox:
         box = f"{self.uid if self.uid is not None else 'box'}-{os.getpid()}-{self.boxes}"
         try:
             names = sorted(self.submission.files)
-            send(files, frame({"names": names}, [self.submission.files[n] for n in names]))
+            blobs = [*(self.submission.files[n] for n in names), EXAMPLES.read_bytes()]
+            send(files, frame({"names": names}, blobs))
             self.box = box
             self.house.open_box(box, self.uid, files, (req_r, reply_w), _child_env(), _rlimits(self.limits))
         except (OSError, ValueError) as exc:
