@@ -1,4 +1,4 @@
-"""Benchmark the grader: one submission from process start to exit, and a class of 100 on this machine."""
+"""Benchmark the grader: the sandbox's start cost, one submission from start to exit, a class of 100 with --jobs 2."""
 
 from __future__ import annotations
 
@@ -60,10 +60,38 @@ def timed(args: list[str]) -> tuple[float, float]:
     return time.perf_counter() - started, peak[0]
 
 
+def sandbox_start_ms(one: Path) -> tuple[str, float, float]:
+    """The isolation used, a house's start (template up, numpy imported) and a box's (files staged, worker ready)."""
+    from grader.isolation import House, choose
+    from grader.sandbox import Sandbox
+    from grader.submission import load
+
+    isolation, houses, boxes = choose(), [], []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        house = House(isolation)
+        house._ask({"op": "close", "box": "none", "uid": None}, [])  # answered once the template is ready
+        houses.append(time.perf_counter() - started)
+        house.close()
+    submission = load(one)
+    for _ in range(REPEATS * 4):
+        with Sandbox(submission, isolation) as sandbox:
+            if boxes == []:
+                sandbox.start()  # the first also starts the shared house: not counted
+            started = time.perf_counter()
+            sandbox._kill()
+            sandbox.start()
+            boxes.append(time.perf_counter() - started)
+    return isolation.summary, 1000 * statistics.median(houses), 1000 * statistics.median(boxes)
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     try:
         one = sub.reference(work / "one")
+        isolation, house_ms, box_ms = sandbox_start_ms(one)
+        print(f"sandbox: {isolation}")
+        print(f"sandbox start: a house {house_ms:.0f} ms (median of {REPEATS}), a box {box_ms:.1f} ms (median)")
         seconds = [timed([sys.executable, "-m", "grader", str(one)])[0] for _ in range(REPEATS)]
         spread = f"min {min(seconds):.2f}, max {max(seconds):.2f}, over {REPEATS} runs"
         print(f"one submission, process start to exit: median {statistics.median(seconds):.2f} s ({spread})")

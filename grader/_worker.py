@@ -91,6 +91,7 @@ def template(control_fd: int, settings: dict) -> None:
     global np
     sys.path[:0] = settings["site"]
     import numpy
+    import numpy.testing  # guarded below; imported lazily it would cost every worker 25 ms
 
     np = numpy
     control = socket.socket(fileno=control_fd)

@@ -20,12 +20,15 @@ JUNK = {"__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image.
 set -euo pipefail
-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv bubblewrap
 cd /autograder/source
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet -r requirements-grader.txt
-# Learner code runs as user nobody: it cannot read the reference solutions or write the results.
+# Learner code runs in a bubblewrap sandbox as a uid of its own. Where the container allows no namespaces, the
+# grader falls back to that uid alone, which is safe only if the grader and the reference are unreadable to it
+# (and Python, in /autograder/venv, readable).
 chmod -R go-rwx /autograder/source
+chmod -R go+rX /autograder/venv
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
