@@ -122,21 +122,17 @@ def _grade_one(path: Path, args: argparse.Namespace, limits: Limits, isolation: 
         result = grade_submission(path, limits, _outputs_of(args), isolation)
     except NotASubmission as exc:
         result = SubmissionResult(name=path.stem, error=str(exc))
-    if result.error and not result.checks:  # nothing was graded: one line, and a non-zero exit
+    graded = bool(result.checks) or not result.error  # else nothing was graded: one line, and a non-zero exit
+    if graded:
+        sys.stdout.write(report.table(result))
+    else:
         print(f"grader: {result.error}", file=sys.stderr)
-        with _outputs(args) as write:
-            write(result)
-        if args.gradescope:
-            with _atomic(args.gradescope) as out:
-                json.dump(result.to_gradescope(), out, indent=1)
-        return 1
-    sys.stdout.write(report.table(result))
     with _outputs(args) as write:
         write(result)
     if args.gradescope:
         with _atomic(args.gradescope) as out:
             json.dump(result.to_gradescope(), out, indent=1)
-    return 0
+    return 0 if graded else 1
 
 
 def _grade_class(submissions: list[Path], args: argparse.Namespace, limits: Limits, isolation: Isolation) -> int:

@@ -243,9 +243,12 @@ class House:
 
     def close_box(self, box: str, uid: int | None, wait: float = 0.0) -> int | None:
         """Kill every process of the box and remove it; the worker's exit status if it ended by itself in time."""
+        reply: dict = {"error": "no answer"}
         with contextlib.suppress(OSError, ValueError, SandboxUnavailable):
-            return self._ask({"op": "close", "box": box, "uid": uid, "wait": wait}, []).get("status")
-        return None
+            reply = self._ask({"op": "close", "box": box, "uid": uid, "wait": wait}, [])
+        if "error" in reply:  # something of the box may be left: no later learner may share this house
+            self.close()
+        return reply.get("status")
 
     def _ask(self, request: dict, fds: list[int]) -> dict:
         with self.lock:

@@ -198,6 +198,8 @@ class Sandbox:
     def _outcome(self, module: str, function: str, reply: Any, blobs: list) -> Outcome:
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             return self._garbled()
+        if not all(isinstance(reply.get(k, ""), str) for k in ("kind", "type", "message", "output", "where")):
+            return self._garbled()
         out = Outcome(
             ok=reply["ok"],
             kind=str(reply.get("kind", ""))[:40],
@@ -211,8 +213,9 @@ class Sandbox:
                 out.value = decode(reply["value"], blobs)
                 out.warnings = [str(w)[:200] for w in reply.get("warnings", [])][:5]
                 out.mutated = [int(i) for i in reply.get("mutated", [])][:10]
-            except (KeyError, TypeError, ValueError, IndexError) as exc:
-                return Outcome(False, kind="garbled", message=f"the reply could not be read ({exc})")
+            except (KeyError, TypeError, ValueError, IndexError, OverflowError, RecursionError) as exc:
+                self._kill()
+                return Outcome(False, kind="garbled", message=f"the reply could not be read ({type(exc).__name__})")
         elif out.kind == "timeout":
             return self._timed_out(module, function)
         elif out.kind == "tampered":
@@ -302,10 +305,10 @@ class Sandbox:
         body = self._read_exact(n_head + n_payload, deadline)
         if not isinstance(body, bytearray):
             return body
-        try:
+        try:  # whatever a forged header holds (deep nesting, huge numbers), it is garbled, never the grader's error
             reply = json.loads(body[:n_head])
             return (reply, blob_slices(reply, memoryview(body)[n_head:])) if isinstance(reply, dict) else ({}, [])
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError, RecursionError):
             return ({"id": None}, [])
 
     def _read_exact(self, n: int, deadline: float) -> bytearray | str | None:

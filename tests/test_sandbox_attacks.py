@@ -38,16 +38,28 @@ def everything_said(result) -> str:
 
 
 def learner_processes() -> list[int]:
-    """Processes running as one of the learners' uids right now."""
+    """Processes started by this test run that run as one of the learners' uids right now."""
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             uid = int(next(x for x in status.read_text().splitlines() if x.startswith("Uid:")).split()[1])
         except (OSError, StopIteration, ValueError):
             continue
-        if uid in UID_RANGE:
+        if uid in UID_RANGE and _descends_from_us(int(status.parent.name)):
             found.append(int(status.parent.name))
     return found
+
+
+def _descends_from_us(pid: int) -> bool:
+    """Whether pid is this test process or started by it (a grader run on the same machine is not ours)."""
+    while pid > 1:
+        if pid == os.getpid():
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+    return False
 
 
 def leftovers() -> list[str]:
@@ -510,3 +522,86 @@ def test_sigterm_mid_class_leaves_no_process_and_no_folder(tmp_path):
     proc.wait(timeout=30)
     assert proc.returncode != 0
     # the autouse fixture asserts that no learner process and no /tmp/backprop-* folder is left
+
+
+# --- found by a red-team review: a box that cannot be removed, IPC between boxes, forged replies ------------
+
+
+def test_a_folder_too_deep_for_rmtree_still_leaves_room_for_the_next_learner(tmp_path):
+    deep = stubs_with(
+        tmp_path / "a_deep",
+        "ssr",
+        """
+        def ssr(observed, predicted):
+            import os
+            os.chdir(os.environ["HOME"])
+            for _ in range(3000):
+                os.mkdir("d")
+                os.chdir("d")
+            try:
+                for n in range(100):
+                    with open(f"f{n}", "wb") as f:
+                        f.write(b"x" * 2**20)
+            except OSError as error:
+                print("filled:", error.strerror)
+            return 0.0
+        """,
+    )
+    after = sub.reference(tmp_path / "b_after")
+    results = {r.name: r for r in grade_class([deep, after], jobs=1, limits=LIMITS)}  # one house, one after another
+    assert "filled: No space left on device" in everything_said(results["a_deep"])
+    assert (results["b_after"].score, results["b_after"].error) == (FULL, "")
+
+
+def test_ipc_namespaces_and_tracing_are_denied_in_a_worker(tmp_path):
+    prober = stubs_with(
+        tmp_path / "prober",
+        "ssr",
+        """
+        def ssr(observed, predicted):
+            import ctypes, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            for name, call in (("shmget", lambda: libc.shmget(0x4242, 2**28, 0o1666)),
+                               ("msgget", lambda: libc.msgget(0x4242, 0o1666)),
+                               ("semget", lambda: libc.semget(0x4242, 1, 0o1666)),
+                               ("unshare", lambda: libc.unshare(0x10000000)),
+                               ("ptrace", lambda: libc.ptrace(16, 1, 0, 0))):
+                result = call()
+                print(name, "refused" if result == -1 and ctypes.get_errno() == 1 else f"allowed {result}")
+            return 0.0
+        """,
+    )
+    said = everything_said(grade_submission(prober, LIMITS))
+    for name in ("shmget", "msgget", "semget", "unshare", "ptrace"):
+        assert f"{name} refused" in said, name
+
+
+def test_forged_replies_fail_their_own_call_and_never_the_grader(tmp_path):
+    forger = sub.reference(tmp_path / "forger")
+    for name, value in (("softplus", '{"t": "int", "type": "int", "v": 10**400}'), ("ssr", "'[' * 5000 + ']' * 5000")):
+        args = "x" if name == "softplus" else "observed, predicted"
+        sub.replace_function(
+            forger,
+            "ssr",
+            f"""
+            def {name}({args}):
+                import json, os, struct, sys, time
+                frame = sys._getframe()
+                while "req" not in frame.f_locals:
+                    frame = frame.f_back
+                value = {value}
+                text = value if isinstance(value, str) else json.dumps(value)
+                reply = '{{"ok": true, "value": ' + text + ', "mutated": [], "warnings": []}}'
+                request_id = str(frame.f_locals["req"]["id"])
+                head = ('{{"id": ' + request_id + ', "index": 0, "reply": ' + reply + '}}').encode()
+                os.write(4, struct.pack("<4sQQ", b"BPL2", len(head), 0) + head)
+                time.sleep(30)
+            """,
+        )
+    result = grade_submission(forger, Limits(call_seconds=1.0, submission_seconds=60.0))
+    feedback = {c.check_id: c.feedback for c in result.checks}
+    assert "the reply could not be read" in feedback["ssr.softplus.worked"]
+    assert "the grader's channel was written to" in feedback["ssr.ssr.worked"]
+    assert not any("grader error" in f for f in feedback.values())
+    honest = {"ssr.ssr_contributions", "ssr.ssr_derivative_b3", "logistic.sigmoid", "cross_entropy.softmax"}
+    assert {c.function for c in result.checks if c.status == "passed"} >= honest
