@@ -40,6 +40,7 @@ MAX_ITEMS = 1_000_000  # values a reply may hold in all, arrays and lists togeth
 MAX_LIST_ITEMS = 10_000  # a list or tuple longer than this comes back as "other" (its JSON would be large)
 MAX_REPLY_BYTES = 8 * 2**20  # a reply's array bytes (a million float64 values); a larger reply fails that call
 MAX_TEXT = 4096  # printed output kept per call
+FLUSH_SECONDS = 0.2  # replies held back at most this long, so a batch of slow calls still reports as it goes
 MAX_WATCHED = 10_000  # arguments up to this many values are checked for in-place changes
 FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\.py")  # what the template writes into a box
 BOX_NAME = re.compile(r"[a-z0-9-]{1,40}")
@@ -516,10 +517,20 @@ def serve(config: dict) -> None:
         _, n_head, n_payload = HEAD.unpack(read_exact(reader, HEAD.size))
         req = _loads(read_exact(reader, n_head))
         blobs_in = blob_slices(req, memoryview(read_exact(reader, n_payload)))
-        for index, (reply, blobs) in enumerate(run_request(req, blobs_in, clean, module_dir)):
-            send(fd_out, frame({"id": req["id"], "index": index, "reply": reply}, blobs))
+        replies, blobs, start, flushed = [], [], 0, time.monotonic()
+        for index, (reply, reply_blobs) in enumerate(run_request(req, blobs_in, clean, module_dir)):
+            replies.append({**reply, "first_blob": len(blobs)})
+            blobs += reply_blobs
+            # Replies go in one frame per request, but never wait long (the grader's deadline is per call) or grow big.
+            if time.monotonic() - flushed > FLUSH_SECONDS or sum(b.nbytes for b in blobs) >= MAX_REPLY_BYTES:
+                send(fd_out, frame({"id": req["id"], "start": start, "replies": replies}, blobs))
+                replies, blobs, start, flushed = [], [], index + 1, time.monotonic()
             if reply.get("kind") == "tampered":
-                os._exit(3)  # this process is no longer trustworthy; the grader starts a fresh one
+                break
+        if replies:
+            send(fd_out, frame({"id": req["id"], "start": start, "replies": replies}, blobs))
+        if replies and replies[-1].get("kind") == "tampered":
+            os._exit(3)  # this process is no longer trustworthy; the grader starts a fresh one
 
 
 def start_worker(config: dict) -> None:

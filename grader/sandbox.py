@@ -165,7 +165,9 @@ class Sandbox:
                 return [self._died(module, function)]
         outcomes: list[Outcome] = []
         held = 0  # bytes of replies this batch holds
-        for index in range(len(calls)):
+        while len(outcomes) < len(calls) and (not outcomes or outcomes[-1].ok):
+            # The worker sends what it has at least every FLUSH_SECONDS between calls, and stops each call itself
+            # at call_seconds: a reply later than that means a call that defeated its own time limit.
             left = self.limits.submission_seconds - self.spent
             reply = self._read_reply(min(self.limits.call_seconds + REPLY_MARGIN, max(left, 0.0) + REPLY_MARGIN))
             if reply is None:
@@ -174,16 +176,27 @@ class Sandbox:
                 self._kill()
                 return [*outcomes, self._timed_out(module, function)]
             header, reply_blobs = reply
-            if header.get("id") != self.next_id or header.get("index") != index:
+            replies = header.get("replies")
+            if (
+                header.get("id") != self.next_id
+                or header.get("start") != len(outcomes)
+                or not isinstance(replies, list)
+            ):
+                return [*outcomes, self._garbled()]
+            if not 0 < len(replies) <= len(calls) - len(outcomes):
                 return [*outcomes, self._garbled()]
             held += sum(len(b) for b in reply_blobs)
             if held > MAX_BATCH_BYTES:
                 self._kill()  # replies may still be on their way
                 message = f"returned more than {MAX_BATCH_BYTES:,} bytes of numbers in one check"
                 return [*outcomes, Outcome(False, kind="too_large", message=message)]
-            outcomes.append(self._outcome(module, function, header.get("reply"), reply_blobs))
-            if not outcomes[-1].ok:
-                break
+            for r in replies:
+                first = r.get("first_blob", 0) if isinstance(r, dict) else 0
+                outcomes.append(
+                    self._outcome(module, function, r, reply_blobs[first:] if isinstance(first, int) else [])
+                )
+                if not outcomes[-1].ok:
+                    break
         return outcomes
 
     def _garbled(self) -> Outcome:
@@ -300,7 +313,7 @@ class Sandbox:
         if not isinstance(head, bytearray):
             return head
         magic, n_head, n_payload = HEAD.unpack(head)
-        if magic != MAGIC or n_head > MAX_HEADER_BYTES or n_payload > MAX_REPLY_BYTES:
+        if magic != MAGIC or n_head > MAX_HEADER_BYTES or n_payload > 2 * MAX_REPLY_BYTES:
             return ({"id": None}, [])
         body = self._read_exact(n_head + n_payload, deadline)
         if not isinstance(body, bytearray):

@@ -593,7 +593,7 @@ def test_forged_replies_fail_their_own_call_and_never_the_grader(tmp_path):
                 text = value if isinstance(value, str) else json.dumps(value)
                 reply = '{{"ok": true, "value": ' + text + ', "mutated": [], "warnings": []}}'
                 request_id = str(frame.f_locals["req"]["id"])
-                head = ('{{"id": ' + request_id + ', "index": 0, "reply": ' + reply + '}}').encode()
+                head = ('{{"id": ' + request_id + ', "start": 0, "replies": [' + reply + ']}}').encode()
                 os.write(4, struct.pack("<4sQQ", b"BPL2", len(head), 0) + head)
                 time.sleep(30)
             """,
