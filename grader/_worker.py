@@ -304,7 +304,7 @@ def deny_syscalls() -> None:
     load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
     deny_at = 4 + len(numbers) + 1
     program = [(load, 0, 0, 4), (jeq, 0, deny_at - 2, arch), (load, 0, 0, 0), (jge, deny_at - 4, 0, X32_BIT)]
-    program += [(jeq, deny_at - 5 - i, 0, n) for i, n in enumerate(numbers)]
+    program += [(jeq, deny_at - 5 - i, 0, n) for i, (_, n) in enumerate(zip(DENIED, numbers, strict=True))]
     program += [(ret, 0, 0, 0x7FFF0000), (ret, 0, 0, 0x00050000 | 1)]  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EPERM
     filters = (SockFilter * len(program))(*(SockFilter(*f) for f in program))
     libc = ctypes.CDLL(None, use_errno=True)
