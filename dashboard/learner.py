@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from grader.isolation import for_own_work
-from grader.sandbox import Foreign, Limits, Outcome, Sandbox, Scalar
+from grader.isolation import Limits, for_own_work
+from grader.sandbox import Foreign, Outcome, Sandbox, Scalar
 from grader.submission import NotASubmission, load
 
 ROOT = Path(__file__).resolve().parents[1]

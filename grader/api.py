@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.isolation import UID_RANGE, Isolation, SandboxUnavailable, choose, prestart
+from grader.isolation import DEFAULT_LIMITS, UID_RANGE, Isolation, Limits, SandboxUnavailable, choose, prestart
 from grader.plugin import Collector
 from grader.results import SubmissionResult
-from grader.sandbox import DEFAULT_LIMITS, Limits, Sandbox
+from grader.sandbox import Sandbox
 from grader.submission import NotASubmission, load
 
 CHECKS = Path(__file__).with_name("checks")
@@ -91,7 +91,9 @@ def grade_class(
             prestart(isolation)
         yield from (_grade_or_explain(t) for t in tasks)
         return
-    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["grader.api"])  # each pool worker starts with pytest and the checks imported
+    with context.Pool(jobs) as pool:
         yield from pool.imap(_grade_or_explain, tasks, chunksize=1)
 
 

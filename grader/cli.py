@@ -17,9 +17,11 @@ from typing import TextIO
 
 from grader import report
 from grader.isolation import (
+    DEFAULT_LIMITS,
     NONE_ASKED,
     NONE_FOR_SELF,
     Isolation,
+    Limits,
     SandboxUnavailable,
     choose,
     prestart,
@@ -27,7 +29,6 @@ from grader.isolation import (
 )
 from grader.results import SubmissionResult
 from grader.rubric import ALL_CHECKS, BACKPROP_FUNCTIONS, FUNCTIONS
-from grader.sandbox import DEFAULT_LIMITS, Limits
 from grader.submission import MODULE_FILES, NotASubmission, is_submission
 
 USAGE = """\

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -45,8 +46,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_worker.py")
 EXAMPLES = ROOT / "exercises" / "examples.py"
@@ -57,6 +56,18 @@ ROOT_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_F
 HOUSE = "/house"  # inside the sandbox: worker.py and site-packages
 # numpy's libraries read their thread count once, when the template imports numpy: one thread, before any fork
 TEMPLATE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. Times in seconds, memory in MiB."""
+
+    call_seconds: float = 2.0
+    submission_seconds: float = 60.0
+    memory_mb: int = 1024
+
+
+DEFAULT_LIMITS = Limits()
 
 
 class SandboxUnavailable(RuntimeError):
@@ -151,9 +162,11 @@ def readable_by_others(path: Path) -> str | None:
 
 
 def _site_dirs() -> list[str]:
-    """The folders numpy and the standard library's extras import from (the venv's site-packages, or the system's)."""
-    numpy_site = str(Path(np.__file__).resolve().parents[1])
-    return [numpy_site]
+    """The site-packages folder numpy is installed in (found without importing numpy, which takes a while)."""
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or spec.origin is None:
+        raise SandboxUnavailable("numpy is not installed for this Python")
+    return [str(Path(spec.origin).resolve().parents[1])]
 
 
 def _house_command(root: bool, boxes_bytes: str) -> list[str]:

@@ -10,10 +10,10 @@ import pytest
 
 from grader import report
 from grader.checking import CheckFailed, NotImplementedYet
-from grader.isolation import for_own_work
+from grader.isolation import Limits, for_own_work
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import ALL_CHECKS
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox import Sandbox
 from grader.submission import NotASubmission, Submission, load
 
 

@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 
 from grader._worker import HEAD, IOV_MAX, MAGIC, MAX_REPLY_BYTES, blob_slices, frame, send
-from grader.isolation import EXAMPLES, House, Isolation, SandboxUnavailable, free_uid, house_for, release_uid
+from grader.isolation import (
+    DEFAULT_LIMITS,
+    EXAMPLES,
+    House,
+    Isolation,
+    Limits,
+    SandboxUnavailable,
+    free_uid,
+    house_for,
+    release_uid,
+)
 from grader.submission import Submission
 
 MAX_HEADER_BYTES = 4 * 2**20  # a reply's JSON header
@@ -23,18 +33,6 @@ MAX_OUTPUT_BYTES = 2**20  # file-size limit for anything the worker writes
 MAX_OPEN_FILES = 32
 REPLY_MARGIN = 1.0  # seconds a reply may take beyond the call's own limit (the worker stops a call itself)
 READY_SECONDS = 10.0  # a worker forked from a warm template is ready in milliseconds
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use. Times in seconds, memory in MiB."""
-
-    call_seconds: float = 2.0
-    submission_seconds: float = 60.0
-    memory_mb: int = 1024
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass

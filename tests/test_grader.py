@@ -12,10 +12,9 @@ import pytest
 from exercises import examples as ex
 from grader.api import grade_class, grade_submission
 from grader.checks.test_gradient_descent import CE_SLOPE, SSR_SLOPE
-from grader.isolation import NONE_ASKED
+from grader.isolation import NONE_ASKED, Limits
 from grader.results import SubmissionResult
 from grader.rubric import RUBRIC, SECTIONS
-from grader.sandbox import Limits
 from solutions import cross_entropy as ce
 from solutions import ssr
 from tests import submissions as sub

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from grader.api import grade_class, grade_submission
-from grader.isolation import NONE_ASKED, UID_RANGE, choose
+from grader.isolation import NONE_ASKED, UID_RANGE, Limits, choose
 from grader.rubric import RUBRIC
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox import Sandbox
 from grader.submission import NotASubmission, load
 from tests import submissions as sub
 
