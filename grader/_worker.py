@@ -36,8 +36,8 @@ import warnings
 MAGIC = b"BPL2"
 HEAD = struct.Struct("<4sQQ")  # magic, header length, payload length
 BLOCKED = ("solutions", "grader", "tests", "pytest", "_pytest", "dashboard")
-MAX_ITEMS = 1_000_000  # values a reply may hold in all, arrays and lists together
-MAX_LIST_ITEMS = 10_000  # a list or tuple longer than this comes back as "other" (its JSON would be large)
+MAX_ITEMS = 1_000_000  # numbers a reply may hold in arrays (8 MiB of float64)
+MAX_LIST_ITEMS = 20_000  # values a reply may hold outside arrays, in lists, tuples and scalars (JSON: about 1 MB)
 MAX_REPLY_BYTES = 8 * 2**20  # a reply's array bytes (a million float64 values); a larger reply fails that call
 MAX_TEXT = 4096  # printed output kept per call
 FLUSH_SECONDS = 0.2  # replies held back at most this long, so a batch of slow calls still reports as it goes
@@ -278,16 +278,28 @@ def no_new_processes() -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (mine, mine))
 
 
-# What a worker may not call (EPERM): objects that outlive its processes or are shared beyond its box (SysV IPC,
-# POSIX message queues, keyrings), new namespaces, tracing, io_uring, bpf, perf. Numbers per architecture.
-DENIED = ("shmget", "shmat", "semget", "msgget", "mq_open", "ptrace", "unshare", "setns", "add_key", "request_key",
-          "keyctl", "perf_event_open", "bpf", "userfaultfd", "io_uring_setup", "io_uring_enter",
-          "io_uring_register")  # fmt: skip
-SYSCALLS = {
-    "x86_64": (0xC000003E, (29, 30, 64, 68, 240, 101, 272, 308, 248, 249, 250, 298, 321, 323, 425, 426, 427)),
-    "aarch64": (0xC00000B7, (194, 196, 190, 186, 180, 117, 97, 268, 217, 218, 219, 241, 280, 282, 425, 426, 427)),
-}
+# What a worker may not call (EPERM), by architecture: objects that outlive its processes or are shared beyond its
+# box (SysV IPC, POSIX message queues, keyrings), new namespaces, tracing, io_uring, bpf, perf, and anything that
+# makes a file, folder or link (a tmpfs caps bytes, not inodes: empty folders alone could fill the kernel's memory).
+# Learner code needs none of them; Python just skips writing bytecode when it cannot.
+DENIED = {
+    "x86_64": {"shmget": 29, "shmat": 30, "semget": 64, "msgget": 68, "mq_open": 240, "ptrace": 101, "unshare": 272,
+               "setns": 308, "add_key": 248, "request_key": 249, "keyctl": 250, "perf_event_open": 298, "bpf": 321,
+               "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+               "creat": 85, "mkdir": 83, "mkdirat": 258, "mknod": 133, "mknodat": 259, "symlink": 88,
+               "symlinkat": 266, "link": 86, "linkat": 265, "openat2": 437},
+    "aarch64": {"shmget": 194, "shmat": 196, "semget": 190, "msgget": 186, "mq_open": 180, "ptrace": 117,
+                "unshare": 97, "setns": 268, "add_key": 217, "request_key": 218, "keyctl": 219,
+                "perf_event_open": 241, "bpf": 280, "userfaultfd": 282, "io_uring_setup": 425, "io_uring_enter": 426,
+                "io_uring_register": 427, "mkdirat": 34, "mknodat": 33, "symlinkat": 36, "linkat": 37,
+                "openat2": 437},
+}  # fmt: skip
+OPENS = {"x86_64": {2: 1, 257: 2}, "aarch64": {56: 2}}  # open and openat: the argument holding the flags
+ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}  # AUDIT_ARCH_*
+CREATES = 0o100 | 0o20000000  # O_CREAT, O_TMPFILE: an open that makes a file is denied too
 X32_BIT = 0x40000000  # x86_64's x32 system calls: denied whole
+LOAD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|{JEQ,JGE,JSET}|K, BPF_RET|K
+ALLOW, EPERM = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO with errno 1
 
 
 class SockFilter(ctypes.Structure):
@@ -298,14 +310,29 @@ class SockFprog(ctypes.Structure):
     _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter)))
 
 
+def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
+    """Classic BPF: EPERM for DENIED, for file-making opens and for any other architecture's calls; allow the rest.
+
+    Jump targets are written as labels ("deny", "flags<n>") and resolved to BPF's forward offsets at the end.
+    """
+    code = [(LOAD, 0, 0, 4), (JEQ, 0, "deny", ARCH[machine]), (LOAD, 0, 0, 0), (JGE, "deny", 0, X32_BIT)]
+    code += [(JEQ, "deny", 0, n) for n in DENIED[machine].values()]
+    code += [(JEQ, f"flags{n}", 0, n) for n in OPENS[machine]]
+    code.append((RET, 0, 0, ALLOW))
+    labels = {}
+    for n, arg in OPENS[machine].items():  # the low 32 bits of args[arg] (little-endian) hold the flags
+        labels[f"flags{n}"] = len(code)
+        code += [(LOAD, 0, 0, 16 + 8 * arg), (JSET, "deny", 0, CREATES), (RET, 0, 0, ALLOW)]
+    labels["deny"] = len(code)
+    code.append((RET, 0, 0, EPERM))
+    return [
+        (op, labels.get(jt, i + 1) - i - 1, labels.get(jf, i + 1) - i - 1, k) for i, (op, jt, jf, k) in enumerate(code)
+    ]
+
+
 def deny_syscalls() -> None:
-    """A seccomp filter (classic BPF): EPERM for DENIED and for any other architecture's calls, allow the rest."""
-    arch, numbers = SYSCALLS[os.uname().machine]  # KeyError: no filter for this machine, so no sandbox
-    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
-    deny_at = 4 + len(numbers) + 1
-    program = [(load, 0, 0, 4), (jeq, 0, deny_at - 2, arch), (load, 0, 0, 0), (jge, deny_at - 4, 0, X32_BIT)]
-    program += [(jeq, deny_at - 5 - i, 0, n) for i, (_, n) in enumerate(zip(DENIED, numbers, strict=True))]
-    program += [(ret, 0, 0, 0x7FFF0000), (ret, 0, 0, 0x00050000 | 1)]  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EPERM
+    """Install seccomp_program for this machine (KeyError: no filter for this architecture, so no sandbox)."""
+    program = seccomp_program(os.uname().machine)
     filters = (SockFilter * len(program))(*(SockFilter(*f) for f in program))
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(22, 2, ctypes.byref(SockFprog(len(program), filters)), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
@@ -381,13 +408,13 @@ def slope_function(kind, c):
 
 
 def encode(v, blobs, budget, depth=0):
-    """A returned value as plain data; budget[0] counts the values still allowed in this reply."""
+    """A returned value as plain data; budget = [array values, other values] still allowed in this reply."""
+    budget[1] -= not isinstance(v, np.ndarray)
     if isinstance(v, bool | np.bool_):
         return {"t": "bool", "v": bool(v)}
     if v is None:
         return {"t": "none"}
     if isinstance(v, int | float | np.integer | np.floating):
-        budget[0] -= 1
         return {"t": "float" if isinstance(v, float | np.floating) else "int", "type": type(v).__name__, "v": float(v)}
     if isinstance(v, np.ndarray):
         budget[0] -= v.size
@@ -395,7 +422,7 @@ def encode(v, blobs, budget, depth=0):
             return {"t": "other", "type": f"ndarray of {v.dtype} with {v.size} values"}
         blobs.append(np.ascontiguousarray(v, dtype="<f8"))
         return {"t": "array", "shape": list(v.shape), "blob": len(blobs) - 1}
-    if type(v) in (list, tuple) and depth < 3 and len(v) <= min(MAX_LIST_ITEMS, budget[0]):
+    if type(v) in (list, tuple) and depth < 3 and len(v) <= budget[1]:
         return {"t": type(v).__name__, "items": [encode(i, blobs, budget, depth + 1) for i in v]}
     if type(v) in (list, tuple):
         return {"t": "other", "type": f"{type(v).__name__} of {len(v)} items"}
@@ -453,7 +480,8 @@ def run_call(fn, args, clean, seconds, check_inputs):
         warnings.simplefilter("always")
         signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
-            encoded = encode(fn(*args), blobs, [MAX_ITEMS])
+            budget = [MAX_ITEMS, MAX_LIST_ITEMS]
+            encoded = encode(fn(*args), blobs, budget)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     mutated = [
@@ -466,6 +494,8 @@ def run_call(fn, args, clean, seconds, check_inputs):
     if size > MAX_REPLY_BYTES:
         why = f"returned {size:,} bytes of numbers, more than the {MAX_REPLY_BYTES:,} one call may return"
         return {"ok": False, "kind": "too_large", "message": why}, []
+    if budget[1] < 0:  # a nested list can exceed it after its outer list was allowed
+        return {"ok": False, "kind": "too_large", "message": f"returned more than {MAX_LIST_ITEMS:,} values"}, []
     warned = [str(w.message)[:200] for w in caught][:5]
     return {"ok": True, "value": encoded, "mutated": mutated, "warnings": warned}, blobs
 

@@ -202,7 +202,7 @@ class House:
 
     def __init__(self, isolation: Isolation) -> None:
         self.isolation = isolation
-        self.lock = threading.Lock()  # one request and its answer at a time, whichever thread asks
+        self.lock = threading.RLock()  # one request and its answer at a time, whichever thread asks
         self.host_boxes: Path | None = None  # without namespaces, boxes live in a host folder of the grader's
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         python = os.path.realpath(sys.executable)
@@ -269,15 +269,19 @@ class House:
                 self._await_ready()
             if self.proc.poll() is not None:
                 raise SandboxUnavailable("the sandbox's template process has ended")
-            socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
-            return json.loads(self.sock.recv(4096))
+            try:
+                socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
+                return json.loads(self.sock.recv(4096))
+            except (OSError, ValueError) as exc:  # a late answer would be read as the next one's: end this house
+                self.close()
+                raise SandboxUnavailable(f"the sandbox's template did not answer ({exc})") from exc
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def close(self) -> None:
         """End the template (which closes any box still open) and everything in the house."""
-        with contextlib.suppress(OSError):
+        with self.lock, contextlib.suppress(OSError):
             self.sock.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
@@ -302,6 +306,8 @@ def house_for(isolation: Isolation) -> tuple[House, bool]:
     with _shared_lock:
         house = _shared.get(isolation)
         if house is None or not house.alive():
+            if house is not None:
+                house.close()
             house = _shared[isolation] = House(isolation)
     return house, True
 
@@ -321,11 +327,12 @@ def free_uid(hint: int | None = None) -> int:
             line = next(x for x in status.read_text().splitlines() if x.startswith("Uid:"))
             used.update(int(u) for u in line.split()[1:])
     start = UID_RANGE.index(hint) if hint in UID_RANGE else (os.getpid() * 7919) % len(UID_RANGE)
-    for i in range(len(UID_RANGE)):
-        uid = UID_RANGE[(start + i) % len(UID_RANGE)]
-        if uid not in used and uid not in _handed_out:
-            _handed_out.add(uid)
-            return uid
+    with _shared_lock:
+        for i in range(len(UID_RANGE)):
+            uid = UID_RANGE[(start + i) % len(UID_RANGE)]
+            if uid not in used and uid not in _handed_out:
+                _handed_out.add(uid)
+                return uid
     raise SandboxUnavailable(f"every uid of {UID_RANGE.start}-{UID_RANGE.stop - 1} is in use")
 
 

@@ -17,6 +17,7 @@ from grader._worker import HEAD, IOV_MAX, MAGIC, MAX_REPLY_BYTES, blob_slices, f
 from grader.isolation import (
     DEFAULT_LIMITS,
     EXAMPLES,
+    TEMPLATE_ENV,
     House,
     Isolation,
     Limits,
@@ -70,6 +71,8 @@ class Sandbox:
         self.boxes = 0  # boxes opened so far: a worker that died is replaced in a new box
         self.open_fds: list[int] = []
         self.next_id = 0
+        self.loaded: set[str] = set()  # modules the current worker has imported
+        self.closed = False
 
     @property
     def summary(self) -> str:
@@ -78,6 +81,8 @@ class Sandbox:
 
     def start(self) -> None:
         """Start the worker now; SandboxUnavailable says why it could not be sandboxed."""
+        if self.closed:
+            raise SandboxUnavailable("the sandbox was closed")
         if self.box is None:
             self._start()
 
@@ -96,6 +101,7 @@ class Sandbox:
         return outcomes + [outcomes[-1]] * (len(calls) - len(outcomes))
 
     def close(self) -> None:
+        self.closed = True
         self._kill()
         if self.house is not None and not self.shared_house:
             self.house.close()
@@ -137,11 +143,14 @@ class Sandbox:
 
     def _exchange(self, module: str, function: str, calls: list[tuple], check_inputs: bool) -> list[Outcome]:
         """Send the calls in one request; read one reply per call, each under its own deadline."""
+        if self.closed:
+            return [Outcome(False, kind="unavailable", message="the sandbox was closed (the files changed?)")]
         if self.box is None:
             try:
                 self._start()
             except SandboxUnavailable as exc:
-                return [self._break(module, Outcome(False, kind="sandbox", message=f"could not sandbox: {exc}"))]
+                return [self._unsandboxed(module, exc)]
+        started = time.monotonic()
         self.next_id += 1
         blobs: list = []
         request = {
@@ -158,7 +167,7 @@ class Sandbox:
             try:
                 self._start()
             except SandboxUnavailable as exc:
-                return [self._break(module, Outcome(False, kind="sandbox", message=f"could not sandbox: {exc}"))]
+                return [self._unsandboxed(module, exc)]
             if not self._send(frame(request, blobs)):
                 return [self._died(module, function)]
         outcomes: list[Outcome] = []
@@ -166,8 +175,15 @@ class Sandbox:
         while len(outcomes) < len(calls) and (not outcomes or outcomes[-1].ok):
             # The worker sends what it has at least every FLUSH_SECONDS between calls, and stops each call itself
             # at call_seconds: a reply later than that means a call that defeated its own time limit.
-            left = self.limits.submission_seconds - self.spent
-            reply = self._read_reply(min(self.limits.call_seconds + REPLY_MARGIN, max(left, 0.0) + REPLY_MARGIN))
+            left = self.limits.submission_seconds - self.spent - (time.monotonic() - started)
+            if left <= 0:
+                self._kill()
+                msg = f"the submission's time limit ({self.limits.submission_seconds:g} s) was used up"
+                return [*outcomes, Outcome(False, kind="budget", message=msg)]
+            # a request's first reply may also carry the module's import, which has a call's time of its own
+            first = not outcomes and module not in self.loaded
+            limit = self.limits.call_seconds * (2 if first else 1)
+            reply = self._read_reply(min(limit, left) + REPLY_MARGIN)
             if reply is None:
                 return [*outcomes, self._died(module, function)]
             if reply == "timeout":
@@ -188,6 +204,7 @@ class Sandbox:
                 self._kill()  # replies may still be on their way
                 message = f"returned more than {MAX_BATCH_BYTES:,} bytes of numbers in one check"
                 return [*outcomes, Outcome(False, kind="too_large", message=message)]
+            self.loaded.add(module)  # the worker answered, so its import is done (or failed for good)
             for r in replies:
                 first = r.get("first_blob", 0) if isinstance(r, dict) else 0
                 outcomes.append(
@@ -196,6 +213,9 @@ class Sandbox:
                 if not outcomes[-1].ok:
                     break
         return outcomes
+
+    def _unsandboxed(self, module: str, exc: Exception) -> Outcome:
+        return self._break(module, Outcome(False, kind="sandbox", message=f"could not sandbox: {exc}"))
 
     def _garbled(self) -> Outcome:
         self._kill()
@@ -239,7 +259,7 @@ class Sandbox:
 
     def _died(self, module: str, function: str) -> Outcome:
         code = self._kill(wait=1.0)  # its pipe closed: it is ending
-        how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+        how = f"signal {_signal_name(-code)}" if code is not None and code < 0 else f"exit code {code}"
         why = Outcome(False, kind="crashed", message=f"ended the grading process ({how})")
         return self._break(f"{module}.{function}", why)
 
@@ -264,13 +284,13 @@ class Sandbox:
             blobs = [*(self.submission.files[n] for n in names), EXAMPLES.read_bytes()]
             send(files, frame({"names": names}, blobs))
             self.box = box
-            self.house.open_box(box, self.uid, files, (req_r, reply_w), _child_env(), _rlimits(self.limits))
-        except (OSError, ValueError) as exc:
-            self._kill()
-            raise SandboxUnavailable(f"the box could not be opened ({exc})") from exc
+            self.house.open_box(box, self.uid, files, (req_r, reply_w), dict(TEMPLATE_ENV), _rlimits(self.limits))
         except SandboxUnavailable:
             self._kill()
             raise
+        except (OSError, ValueError) as exc:
+            self._kill()
+            raise SandboxUnavailable(f"the box could not be opened ({exc})") from exc
         finally:
             for fd in (files, req_r, reply_w):
                 os.close(fd)
@@ -341,10 +361,19 @@ class Sandbox:
         if self.box is not None and self.house is not None:
             status = self.house.close_box(self.box, self.uid, wait)
         self.box = None
+        self.loaded = set()
         for fd in self.open_fds:
             os.close(fd)
         self.open_fds = []
         return status
+
+
+def _signal_name(number: int) -> str:
+    """SIGKILL for 9; real-time signals have no name in the enum: "signal 40" stays a number."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _stat_all(paths: tuple[Path, ...]) -> list:
@@ -357,12 +386,6 @@ def _stat_all(paths: tuple[Path, ...]) -> list:
         except OSError:
             found.append(None)
     return found
-
-
-def _child_env() -> dict[str, str]:
-    """A scrubbed environment: nothing of the grader's own, one thread for numpy's libraries."""
-    one = "1"
-    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one}
 
 
 def _rlimits(limits: Limits) -> dict[str, int]:
