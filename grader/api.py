@@ -49,7 +49,8 @@ def grade_submission(
         collector = Collector(submission, sandbox)
         code = pytest.main(_pytest_args(limits), plugins=[collector])  # with its terminal plugin off, it prints nothing
     except SandboxUnavailable as exc:
-        return SubmissionResult(submission.name, error=f"could not sandbox: {exc}", isolation=sandbox.summary)
+        error = f"could not sandbox: {exc}"
+        return SubmissionResult(submission.name, error=error, notes=list(submission.notes), isolation=sandbox.summary)
     finally:
         sandbox.close()
     result = collector.result
