@@ -62,16 +62,25 @@ def frame(header: dict, blobs: list) -> list:
     return [HEAD.pack(MAGIC, len(head), sum(sizes)), head, *blobs]
 
 
-def send(fd: int, buffers: list) -> None:
-    """Write every buffer, in order, however many writes it takes (os.writev may write only part)."""
+def send(fd: int, buffers: list, writable=None) -> bool:
+    """Write every buffer, in order, however many writes it takes (os.writev may write only part).
+
+    writable: for a non-blocking fd (the grader's side), called before each write; when it says False (the deadline
+    passed), the send stops and returns False."""
     views = [memoryview(b).cast("B") for b in buffers if memoryview(b).nbytes]
     while views:
-        written = _writev(fd, views[:IOV_MAX])
+        if writable is not None and not writable():
+            return False
+        try:
+            written = _writev(fd, views[:IOV_MAX])
+        except BlockingIOError:
+            continue
         while views and written >= views[0].nbytes:
             written -= views[0].nbytes
             views.pop(0)
         if written:
             views[0] = views[0][written:]
+    return True
 
 
 def blob_slices(header: dict, payload) -> list:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from grader._worker import HEAD, IOV_MAX, MAGIC, MAX_REPLY_BYTES, blob_slices, frame, send
+from grader._worker import HEAD, MAGIC, MAX_REPLY_BYTES, blob_slices, frame, send
 from grader.isolation import (
     DEFAULT_LIMITS,
     EXAMPLES,
@@ -306,23 +306,15 @@ class Sandbox:
         Between calls a worker does nothing but read: one that has not taken a request within a call's time limit
         never will."""
         deadline = time.monotonic() + self.limits.call_seconds + REPLY_MARGIN
-        views = [memoryview(b).cast("B") for b in buffers if memoryview(b).nbytes]
-        while views:
+
+        def writable() -> bool:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [self.to_child], [], left)[1]:
-                return False
-            try:
-                written = os.writev(self.to_child, views[:IOV_MAX])
-            except BlockingIOError:
-                continue
-            except OSError:
-                return False
-            while views and written >= views[0].nbytes:
-                written -= views[0].nbytes
-                views.pop(0)
-            if written:
-                views[0] = views[0][written:]
-        return True
+            return left > 0 and bool(select.select([], [self.to_child], [], left)[1])
+
+        try:
+            return send(self.to_child, buffers, writable)
+        except OSError:
+            return False
 
     def _read_reply(self, seconds: float) -> tuple[dict, list] | str | None:
         """A (header, blobs) reply; "timeout" when none came in time; None when the worker is gone."""
