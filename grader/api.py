@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +12,10 @@ from grader.isolation import DEFAULT_LIMITS, UID_RANGE, Isolation, Limits, Sandb
 from grader.plugin import Collector
 from grader.results import SubmissionResult
 from grader.sandbox import Sandbox
-from grader.submission import NotASubmission, load
+from grader.submission import NotASubmission, Submission, load
 
 CHECKS = Path(__file__).with_name("checks")
+GROUP_SIZE = 10  # submissions per pytest session in a class run
 # pytest's own plugins that wrap every test (output capture, logging, warnings...) do nothing for checks whose
 # learner code runs in another process; leaving them out saves a quarter of pytest's time per submission.
 UNUSED_PLUGINS = ("terminal", "logging", "warnings", "capture", "junitxml", "doctest", "faulthandler", "pastebin",
@@ -37,27 +37,37 @@ def grade_submission(
     submission ran. isolation: as chosen by grader.isolation.choose() when None. watch: output files the learner's
     code must not write (a call that changes one fails).
     """
-    started = time.monotonic()
-    submission = load(Path(path))
+    return grade_group([(load(Path(path)), uid_hint)], limits, watch, isolation)[0]
+
+
+def grade_group(
+    group: list[tuple[Submission, int | None]],
+    limits: Limits = DEFAULT_LIMITS,
+    watch: tuple[Path, ...] = (),
+    isolation: Isolation | None = None,
+) -> list[SubmissionResult]:
+    """Grade loaded submissions, each with its uid hint, in one pytest session (collecting the checks costs a
+    fifth of a submission's time, so a class run pays it once per group); one result per submission, in order."""
     try:
         isolation = isolation or choose()
-        sandbox = Sandbox(submission, isolation, limits, uid_hint, watch)
     except SandboxUnavailable as exc:
-        return SubmissionResult(name=submission.name, error=f"could not sandbox: {exc}", notes=list(submission.notes))
-    try:
-        sandbox.start()
-        collector = Collector(submission, sandbox)
-        code = pytest.main(_pytest_args(limits), plugins=[collector])  # with its terminal plugin off, it prints nothing
-    except SandboxUnavailable as exc:
-        error = f"could not sandbox: {exc}"
-        return SubmissionResult(submission.name, error=error, notes=list(submission.notes), isolation=sandbox.summary)
-    finally:
-        sandbox.close()
-    result = collector.result
+        return [_unsandboxed(submission, exc) for submission, _ in group]
+    submissions = [submission for submission, _ in group]
+
+    def sandbox_for(index: int, submission: Submission) -> Sandbox:
+        return Sandbox(submission, isolation, limits, group[index][1], watch)
+
+    collector = Collector(submissions, sandbox_for)
+    code = pytest.main(_pytest_args(limits), plugins=[collector])  # with its terminal plugin off, it prints nothing
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        result.error = f"the checks did not run (pytest exit code {int(code)}; its message is on standard error)"
-    result.seconds = time.monotonic() - started
-    return result
+        for result in collector.results:
+            result.checks = []
+            result.error = f"the checks did not run (pytest exit code {int(code)}; its message is on standard error)"
+    return collector.results
+
+
+def _unsandboxed(submission: Submission, exc: SandboxUnavailable) -> SubmissionResult:
+    return SubmissionResult(submission.name, error=f"could not sandbox: {exc}", notes=list(submission.notes))
 
 
 def _pytest_args(limits: Limits) -> list[str]:
@@ -84,25 +94,41 @@ def grade_class(
 
     Every submission gets a result, with the reason in error when it could not be graded. Learner i runs as uid
     UID_RANGE[i] (modulo its length) when the grader is root. No output files are watched here: the sandbox keeps
-    learners away from them, and the class outputs are written after grading.
+    learners away from them, and the class outputs are written after grading. Submissions are graded in groups of
+    up to GROUP_SIZE, one pytest session each, with groups small enough to keep every job busy to the end.
     """
-    tasks = [(p, limits, isolation, UID_RANGE[i % len(UID_RANGE)]) for i, p in enumerate(submissions)]
+    tasks = [(p, UID_RANGE[i % len(UID_RANGE)]) for i, p in enumerate(submissions)]
+    size = max(1, min(GROUP_SIZE, len(tasks) // (4 * max(jobs, 1))))
+    groups = [(tasks[i : i + size], limits, isolation) for i in range(0, len(tasks), size)]
     if jobs <= 1:
         if isolation is not None:
             prestart(isolation)
-        yield from (_grade_or_explain(t) for t in tasks)
+        for group in groups:
+            yield from _grade_or_explain(group)
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["grader.api"])  # each pool worker starts with pytest and the checks imported
     with context.Pool(jobs) as pool:
-        yield from pool.imap(_grade_or_explain, tasks, chunksize=1)
+        for results in pool.imap(_grade_or_explain, groups, chunksize=1):
+            yield from results
 
 
-def _grade_or_explain(task: tuple[Path, Limits, Isolation | None, int]) -> SubmissionResult:
-    path, limits, isolation, uid = task
+def _grade_or_explain(group: tuple[list[tuple[Path, int]], Limits, Isolation | None]) -> list[SubmissionResult]:
+    """One result per submission of the group, whatever happens: a class run never stops for one learner."""
+    tasks, limits, isolation = group
+    results: list[SubmissionResult | None] = [None] * len(tasks)
+    loaded = []
+    for i, (path, uid) in enumerate(tasks):
+        try:
+            loaded.append((i, load(path), uid))
+        except NotASubmission as exc:
+            results[i] = SubmissionResult(name=path.stem, error=str(exc))
     try:
-        return grade_submission(path, limits, isolation=isolation, uid_hint=uid)
-    except NotASubmission as exc:
-        return SubmissionResult(name=path.stem, error=str(exc))
-    except Exception as exc:  # a class run never stops for one learner: the row says what went wrong
-        return SubmissionResult(name=path.stem, error=f"could not be graded ({type(exc).__name__}: {exc})")
+        group = [(submission, uid) for _, submission, uid in loaded]
+        graded = grade_group(group, limits, isolation=isolation) if group else []
+    except Exception as exc:  # the row says what went wrong
+        error = f"could not be graded ({type(exc).__name__}: {exc})"
+        graded = [SubmissionResult(sub.name, error=error, notes=list(sub.notes)) for _, sub, _ in loaded]
+    for (i, _, _), result in zip(loaded, graded, strict=True):
+        results[i] = result
+    return results

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from grader import report
 from grader.checking import CheckFailed, NotImplementedYet
-from grader.isolation import Limits, for_own_work
+from grader.isolation import Limits, SandboxUnavailable, for_own_work
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import ALL_CHECKS
 from grader.sandbox import Sandbox
@@ -55,43 +55,59 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 
 
 class Collector:
-    """Turns each check's pytest outcome into a CheckResult; prints the table when run as plain pytest.
+    """Turns each check's pytest outcome into a CheckResult per submission; prints the table under plain pytest.
 
-    The API hands it the submission and its sandbox; plain pytest over the checks makes both at session start.
+    The API hands it the submissions and a way to sandbox each (one pytest session grades several: the learner
+    fixture is parametrised over them, so collection is paid once). Plain pytest over the checks loads one
+    submission at session start and sandboxes it as the learner's own work.
     """
 
-    def __init__(self, submission: Submission | None = None, sandbox: Sandbox | None = None) -> None:
-        self.print_table = submission is None
-        self.submission, self.sandbox = submission, sandbox
-        self.result = SubmissionResult(name="")
-        self.started = time.monotonic()
+    def __init__(
+        self,
+        submissions: list[Submission] | None = None,
+        sandbox_for: Callable[[int, Submission], Sandbox] | None = None,
+    ) -> None:
+        self.print_table = submissions is None
+        self.submissions, self.sandbox_for = submissions, sandbox_for
+        self.results = [SubmissionResult(s.name, notes=list(s.notes)) for s in submissions or []]
+
+    @property
+    def result(self) -> SubmissionResult:
+        return self.results[0]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if self.submissions is not None and len(self.submissions) > 1 and "learner" in metafunc.fixturenames:
+            ids = [f"learner{i}" for i in range(len(self.submissions))]
+            metafunc.parametrize("learner", range(len(self.submissions)), indirect=True, scope="session", ids=ids)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        ids = [_check_id(item) for item in items]
+        ids = [_check_id(item) for item in items if _submission_of(item) == 0]
         missing, twice = set(ALL_CHECKS) - set(ids), {i for i in ids if ids.count(i) > 1}
         if missing or twice or not set(ids) <= set(ALL_CHECKS):
             raise pytest.UsageError(f"checks and rubric disagree: missing {missing}, twice {twice}")
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self.submission is None:
-            try:
-                self.submission = load(Path(session.config.getoption("--submission")))
-            except NotASubmission as exc:
-                raise pytest.UsageError(str(exc)) from None
-        self.result.name, self.result.notes = self.submission.name, list(self.submission.notes)
+        if self.submissions is not None:
+            return
+        opt = session.config.getoption
+        try:
+            self.submissions = [load(Path(opt("--submission")))]
+        except NotASubmission as exc:
+            raise pytest.UsageError(str(exc)) from None
+        limits = Limits(opt("--call-timeout"), opt("--submission-timeout"), opt("--memory-mb"))
+        self.sandbox_for = lambda _, submission: Sandbox(submission, for_own_work(), limits)  # a learner's own work
+        self.results = [SubmissionResult(s.name, notes=list(s.notes)) for s in self.submissions]
 
     def pytest_sessionfinish(self) -> None:
         order = {check_id: i for i, check_id in enumerate(ALL_CHECKS)}
-        self.result.checks.sort(key=lambda c: order[c.check_id])
-        self.result.seconds = time.monotonic() - self.started
-        if self.sandbox is not None:
-            self.result.isolation = self.sandbox.summary
+        for result in self.results:
+            result.checks = [] if result.error else sorted(result.checks, key=lambda c: order[c.check_id])
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
         rep = yield
         if rep.when == "call" or (rep.when == "setup" and not rep.passed):
-            self.result.checks.append(_check_result(item, rep, call))
+            self.results[_submission_of(item)].checks.append(_check_result(item, rep, call))
         return rep
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -99,19 +115,35 @@ class Collector:
             terminalreporter.write_line("")
             terminalreporter.write(report.table(self.result))
 
+    def sandboxed(self, index: int) -> Iterator[Sandbox]:
+        """Submission index in its sandbox for as long as its checks run; its result notes how long and how."""
+        started, result = time.monotonic(), self.results[index]
+        sandbox = None
+        try:
+            sandbox = self.sandbox_for(index, self.submissions[index])
+            result.isolation = sandbox.summary
+            sandbox.start()
+        except SandboxUnavailable as exc:
+            if sandbox is not None:
+                sandbox.close()
+            result.error = f"could not sandbox: {exc}"  # none of its code ran: no checks are reported
+            pytest.skip(result.error)
+        try:
+            yield sandbox
+        finally:
+            sandbox.close()
+            result.seconds = time.monotonic() - started
+
 
 @pytest.fixture(scope="session")
 def learner(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """The submission's modules behind a sandboxed worker: the API's, or (plain pytest) one made here."""
-    collector = collector_of(request.config)
-    if collector.sandbox is not None:
-        yield collector.sandbox
-        return
-    opt = request.config.getoption
-    limits = Limits(opt("--call-timeout"), opt("--submission-timeout"), opt("--memory-mb"))
-    with Sandbox(collector.submission, for_own_work(), limits) as sandbox:  # plain pytest: a learner's own work
-        collector.sandbox = sandbox
-        yield sandbox
+    """A submission's modules behind a sandboxed worker (one of several when the API grades a group)."""
+    yield from collector_of(request.config).sandboxed(getattr(request, "param", 0))
+
+
+def _submission_of(item: pytest.Item) -> int:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("learner", 0) if callspec is not None else 0
 
 
 def _check_id(item: pytest.Item) -> str:

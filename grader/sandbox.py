@@ -32,6 +32,8 @@ MAX_HEADER_BYTES = 4 * 2**20  # a reply's JSON header
 MAX_BATCH_BYTES = 3 * MAX_REPLY_BYTES  # the replies one check holds at once: this bounds the grader's own memory
 MAX_OUTPUT_BYTES = 2**20  # file-size limit for anything the worker writes
 MAX_OPEN_FILES = 32
+GOES_ON = ("", "not_implemented", "exception", "too_large", "skipped")  # outcomes after which a request goes on
+# to its next call ("" is a call that returned): the worker is still usable
 REPLY_MARGIN = 1.0  # seconds a reply may take beyond the call's own limit (the worker stops a call itself)
 READY_SECONDS = 10.0  # a worker forked from a warm template is ready in milliseconds
 
@@ -92,13 +94,16 @@ class Sandbox:
 
     def call_many(self, module: str, function: str, calls: list[tuple], check_inputs: bool = True) -> list[Outcome]:
         """One outcome per argument tuple, in order, stopping at the first failed call (the later entries
-        repeat its outcome). The first call goes alone, so a function that fails at once costs one call;
-        the rest go in one request, answered one reply per call. check_inputs: report arguments
-        (of up to 10,000 values) that a call changed in place."""
-        outcomes = self._batch(module, function, calls[:1], check_inputs)
-        if calls[1:] and outcomes[0].ok:
-            outcomes += self._batch(module, function, calls[1:], check_inputs)
-        return outcomes + [outcomes[-1]] * (len(calls) - len(outcomes))
+        repeat its outcome). The calls go in one request, answered one reply per call; the worker stops at
+        the first that fails. check_inputs: report arguments (of up to 10,000 values) that a call changed
+        in place."""
+        return self.call_groups(module, function, [(calls, check_inputs)])[0]
+
+    def call_groups(self, module: str, function: str, groups: list[tuple[list[tuple], bool]]) -> list[list[Outcome]]:
+        """call_many for several groups of calls (with their check_inputs) in one request: a failed call ends its
+        group only, unless it leaves the function unusable (a timeout, a crash...), which ends every group."""
+        outcomes = self._batch(module, function, groups)
+        return _regroup(outcomes, [len(calls) for calls, _ in groups])
 
     def close(self) -> None:
         self.closed = True
@@ -114,13 +119,13 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _batch(self, module: str, function: str, calls: list[tuple], check_inputs: bool) -> list[Outcome]:
+    def _batch(self, module: str, function: str, groups: list[tuple[list[tuple], bool]]) -> list[Outcome]:
         refusal = self._refusal(module, function)
         if refusal is not None:
             return [refusal]
         started, before = time.monotonic(), _stat_all(self.watch)
         try:
-            outcomes = self._exchange(module, function, calls, check_inputs)
+            outcomes = self._exchange(module, function, groups)
         finally:
             self.spent += time.monotonic() - started
         if _stat_all(self.watch) != before:
@@ -141,8 +146,9 @@ class Sandbox:
             return Outcome(False, kind="budget", message=msg)
         return None
 
-    def _exchange(self, module: str, function: str, calls: list[tuple], check_inputs: bool) -> list[Outcome]:
-        """Send the calls in one request; read one reply per call, each under its own deadline."""
+    def _exchange(self, module: str, function: str, groups: list[tuple[list[tuple], bool]]) -> list[Outcome]:
+        """Send the calls in one request; read one reply per call, each under its own deadline, until a failure
+        that ends the request."""
         if self.closed:
             return [Outcome(False, kind="unavailable", message="the sandbox was closed (the files changed?)")]
         if self.box is None:
@@ -157,10 +163,11 @@ class Sandbox:
             "id": self.next_id,
             "module": module,
             "function": function,
-            "calls": [[encode(a, blobs) for a in args] for args in calls],
+            "calls": [[encode(a, blobs) for a in args] for calls, _ in groups for args in calls],
+            "groups": [(len(calls), check_inputs) for calls, check_inputs in groups],
             "call_seconds": self.limits.call_seconds,
-            "check_inputs": check_inputs,
         }
+        calls = request["calls"]
         if not self._send(frame(request, blobs)):
             # Nothing of this request ran: an earlier call broke the worker's pipe. Blame that on no one, once.
             self._kill()
@@ -172,7 +179,7 @@ class Sandbox:
                 return [self._died(module, function)]
         outcomes: list[Outcome] = []
         held = 0  # bytes of replies this batch holds
-        while len(outcomes) < len(calls) and (not outcomes or outcomes[-1].ok):
+        while len(outcomes) < len(calls) and (not outcomes or outcomes[-1].kind in GOES_ON):
             # The worker sends what it has at least every FLUSH_SECONDS between calls, and stops each call itself
             # at call_seconds: a reply later than that means a call that defeated its own time limit.
             left = self.limits.submission_seconds - self.spent - (time.monotonic() - started)
@@ -210,7 +217,7 @@ class Sandbox:
                 outcomes.append(
                     self._outcome(module, function, r, reply_blobs[first:] if isinstance(first, int) else [])
                 )
-                if not outcomes[-1].ok:
+                if outcomes[-1].kind not in GOES_ON:
                     break
         return outcomes
 
@@ -358,6 +365,22 @@ class Sandbox:
             os.close(fd)
         self.open_fds = []
         return status
+
+
+def _regroup(outcomes: list[Outcome], sizes: list[int]) -> list[list[Outcome]]:
+    """The replies of one request cut into its groups: a skipped call repeats its group's failure, and calls never
+    answered repeat the outcome that ended the request."""
+    grouped, at = [], 0
+    for size in sizes:
+        group: list[Outcome] = []
+        for out in outcomes[at : at + size]:
+            if out.kind == "skipped":
+                failed = bool(group) and not group[-1].ok
+                out = group[-1] if failed else Outcome(False, kind="garbled", message="a reply came out of order")
+            group.append(out)
+        grouped.append(group + [outcomes[-1]] * (size - len(group)))
+        at += size
+    return grouped
 
 
 def _signal_name(number: int) -> str:

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from exercises import examples as ex
-from grader.api import grade_class, grade_submission
+from grader.api import grade_class, grade_group, grade_submission
 from grader.checks.test_gradient_descent import CE_SLOPE, SSR_SLOPE
-from grader.isolation import NONE_ASKED, Limits
+from grader.isolation import NONE_ASKED, Limits, choose
 from grader.results import SubmissionResult
 from grader.rubric import RUBRIC, SECTIONS
+from grader.sandbox import Sandbox
+from grader.submission import load
 from solutions import cross_entropy as ce
 from solutions import ssr
 from tests import submissions as sub
@@ -474,3 +476,33 @@ def test_gradescope_results_follow_the_spec(graded):
     scored = [t for t in data["tests"] if "max_score" in t]
     assert sum(t["max_score"] for t in scored) == FULL and len(scored) == len(RUBRIC)
     assert len(data["tests"]) == len(RUBRIC) + len(SECTIONS["backprop"])  # the backprop section, without points
+
+
+@pytest.mark.parametrize("failure", ["raise ValueError('no negatives here')", "while True:\n            pass"])
+def test_a_failed_call_ends_its_own_check_and_a_stuck_one_ends_them_all(tmp_path, failure):
+    """One request carries a function's three checks: an exception skips the rest of its own group only, while a
+    call that had to be stopped leaves the function unusable for every group."""
+    folder = sub.reference(tmp_path / "picky")
+    sub.replace_function(
+        folder, "ssr", f"def softplus(x):\n    if np.min(x) < 0:\n        {failure}\n    return np.logaddexp(0.0, x)"
+    )
+    with Sandbox(load(folder), choose(), FAST) as box:
+        first, second = box.call_groups("ssr", "softplus", [([(-1.0,), (2.0,)], True), ([(1.0,), (3.0,)], False)])
+    if failure.startswith("raise"):
+        assert [o.kind for o in first] == ["exception", "exception"] and first[1] is first[0]
+        assert "no negatives here" in first[0].message
+        assert [o.value.value for o in second] == pytest.approx(np.logaddexp(0.0, [1.0, 3.0]))
+    else:
+        assert {o.kind for o in first + second} == {"timeout"}
+
+
+def test_one_session_grades_each_learner_of_a_group_apart(tmp_path):
+    """Several submissions in one pytest session: each result is its own, in order, whatever the others did."""
+    folders = [sub.stubs(tmp_path / "stubs"), sub.reference(tmp_path / "reference")]
+    folders.append(sub.reference(tmp_path / "loops"))
+    sub.prepend(folders[-1], "cross_entropy", "while True:\n    pass\n")
+    results = grade_group([(load(f), None) for f in folders], FAST)
+    assert [r.name for r in results] == ["stubs", "reference", "loops"]
+    assert [r.score for r in results[:2]] == [0, FULL]
+    assert {c.status for c in results[2].checks if c.check_id.startswith("cross_entropy.")} == {"failed"}
+    assert {c.status for c in results[2].checks if c.check_id.startswith("ssr.")} == {"passed"}
