@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from grader import pool
 from grader.isolation import DEFAULT_LIMITS, UID_RANGE, Isolation, Limits, SandboxUnavailable, choose, prestart
 from grader.plugin import Collector
 from grader.results import SubmissionResult
@@ -106,10 +106,8 @@ def grade_class(
         for group in groups:
             yield from _grade_or_explain(group)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["grader.api"])  # each pool worker starts with pytest and the checks imported
-    with context.Pool(jobs) as pool:
-        for results in pool.imap(_grade_or_explain, groups, chunksize=1):
+    with pool.context().Pool(jobs) as workers:
+        for results in workers.imap(_grade_or_explain, groups, chunksize=1):
             yield from results
 
 

@@ -16,9 +16,10 @@ import pytest
 
 from grader.sandbox import Foreign, Outcome, Sandbox, Scalar, SlopeFunction
 
-RANDOM_CASES = 20  # seeded random inputs compared with the reference, per function
+RANDOM_CASES = 10  # seeded random inputs compared with the reference, per function: a wrong formula misses on
+# nearly every input, so more cases cost grading time (a class of 100 took 0.7 s longer with 20) and catch nothing new
 RTOL, ATOL = 1e-7, 1e-10  # agreement with the reference: full float precision, give or take rounding order
-SIZES = (1, 10_000)  # sample counts: one, and enough to show the function is vectorised
+SIZES = (1, 1_000)  # sample counts: one, and enough to show the function is vectorised
 FAKE_SCORE = re.compile(r"^\s*score\s*:", re.IGNORECASE | re.MULTILINE)
 
 

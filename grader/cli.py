@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from grader import report
+from grader import pool, report
 from grader.isolation import (
     DEFAULT_LIMITS,
     NONE_ASKED,
@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     if path.is_symlink() or is_submission(path):
         prestart(isolation)  # the sandbox's template imports numpy while this process imports pytest
         return _grade_one(path, args, limits, isolation)
+    if path.is_dir() and args.jobs > 1:
+        pool.start_early()
     from grader.api import find_submissions
 
     submissions = find_submissions(path) if path.is_dir() else []

@@ -18,7 +18,7 @@ FUNCTIONS: dict[str, list[str]] = {
 }
 
 # Three checks per function: the worked examples' values at the articles' precision, agreement with the
-# reference on seeded random inputs, and properties (type, shape, sizes 1 and 10,000, inputs left
+# reference on seeded random inputs, and properties (type, shape, sizes 1 and 1,000, inputs left
 # unmodified, stability at extreme inputs).
 KINDS = ("worked", "reference", "properties")
 POINTS_PER_KIND = {"worked": 1, "reference": 2, "properties": 1}

@@ -18,9 +18,8 @@ X, Y = np.array(ex.DOSAGE), np.array(ex.EFFICACY)
 FLOWERS = (np.array(ex.PETAL_WIDTH), np.array(ex.SEPAL_WIDTH), np.array(ex.OBSERVED_SPECIES))
 P = np.array([[0.1509, 0.3966, 0.4525], [0.0351, 0.2595, 0.7054], [0.0408, 0.6533, 0.3059]])  # at b3 = -2
 DOC = "worked example"
-# This section's functions run a whole network per call, so it is checked more lightly than the core: 1,000
-# samples instead of 100,000 show the same thing (vectorised, no per-sample loop), and 10 random cases,
-# each with its own random parameters, instead of 20.
+# This section's functions run a whole network per call; the core's sizes and case count suit them too (10 random
+# cases, each with its own random parameters).
 SIZES, CASES = (1, 1_000), 10
 
 
