@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from data import examples as ex  # noqa: E402
 from data.iris import load_iris  # noqa: E402
-from exercises import examples as ex  # noqa: E402
 from solutions import backprop as bp  # noqa: E402
 
 REPEATS = 5  # report the fastest run: the others measure the machine's noise

@@ -66,12 +66,12 @@ def _beside(
 
 
 def verdict(wrong: list[str], silent: list[str], asked: int) -> str:
-    """✗ and the functions that disagree; ✓ when the rest agree (naming any that gave nothing); — if none gave."""
+    """✗ and the functions that disagree; — and those that gave nothing; ✓ only when every one agrees."""
     if wrong:
         return "✗ " + ", ".join(wrong)
     if len(silent) == asked:
         return "—"
-    return "✓" + (f" ({', '.join(silent)}: no value)" if silent else "")
+    return f"— {', '.join(silent)}: no value" if silent else "✓"
 
 
 def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | str) -> None:

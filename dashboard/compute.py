@@ -13,7 +13,7 @@ from dashboard.mathsource import cross_entropy as ce
 from dashboard.mathsource import gradient_descent as gd
 from dashboard.mathsource import logistic as lg
 from dashboard.mathsource import ssr
-from exercises import examples as ex
+from data import examples as ex
 
 Method = Literal["ssr", "ce"]
 FD_STEP = 1e-6  # central-difference step: O(h^2) truncation, ~1e-10 rounding

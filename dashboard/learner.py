@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from grader import kit
 from grader.isolation import Limits, for_own_work
 from grader.sandbox import Foreign, Outcome, Sandbox, Scalar
 from grader.submission import NotASubmission, load
@@ -45,7 +46,7 @@ MARKDOWN = set("\\`*_{}[]()<>#+-.!|~$")
 
 def exercises_dir() -> Path:
     """The learner's exercises folder: $BACKPROP_EXERCISES if set, else the project's exercises/."""
-    return Path(os.environ.get(EXERCISES_ENV) or ROOT / "exercises").resolve()
+    return Path(os.environ.get(EXERCISES_ENV) or kit.exercises()).resolve()
 
 
 def stamp(folder: Path) -> Stamp:

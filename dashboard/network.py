@@ -15,8 +15,8 @@ from dashboard import compute
 from dashboard.mathsource import backprop as bp
 from dashboard.mathsource import cross_entropy as ce
 from dashboard.mathsource import ssr
+from data import examples as ex
 from data.iris import load_iris
-from exercises import examples as ex
 
 AVAILABLE = bp is not None  # False in a learner release: mathsource found no solutions/
 LOSS_NAME = {"ssr": "SSR", "ce": "CE"}

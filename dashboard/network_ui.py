@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, compute, network, ui
-from exercises import examples as ex
+from data import examples as ex
 
 NEEDS_REFERENCE = (
     "**Every parameter** and **Train every parameter** need the reference's backprop module (solutions/backprop.py), "

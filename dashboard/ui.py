@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, compare, compute
-from exercises import examples as ex
+from data import examples as ex
 
 ROW_PX = 35  # the height of one row of st.dataframe, in pixels
 CHUNK = 100  # a run advances this many steps between progress-bar updates

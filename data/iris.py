@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from exercises import examples as ex
+from data import examples as ex
 
 IRIS_CSV = Path(__file__).with_name("iris.csv")
 MEASUREMENTS = ("sepal_length", "sepal_width", "petal_length", "petal_width")  # centimetres

@@ -410,14 +410,15 @@ def tampering(before: dict) -> list:
 
 
 def setup_package(config: dict) -> None:
-    """A package named `exercises` over the submission's folder, with the grader's own copy of examples."""
-    pkg = types.ModuleType("exercises")
-    pkg.__path__ = [config["module_dir"]]
-    sys.modules["exercises"] = pkg
-    spec = importlib.util.spec_from_file_location("exercises.examples", config["examples"])
+    """A package named `exercises` over the submission's folder, and `data.examples`, the grader's own copy of the
+    examples' data (also as `exercises.examples`, where the stubs kept it before it moved to data/)."""
+    pkg, data = types.ModuleType("exercises"), types.ModuleType("data")
+    pkg.__path__, data.__path__ = [config["module_dir"]], []  # data holds the examples and nothing else
+    sys.modules["exercises"], sys.modules["data"] = pkg, data
+    spec = importlib.util.spec_from_file_location("data.examples", config["examples"])
     examples = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(examples)
-    sys.modules["exercises.examples"] = pkg.examples = examples
+    sys.modules["data.examples"] = sys.modules["exercises.examples"] = data.examples = pkg.examples = examples
     sys.path.insert(0, config["module_dir"])
 
 
@@ -465,17 +466,19 @@ def encode(v, blobs, budget, depth=0):
     return {"t": "other", "type": type(v).__name__}
 
 
-def learner_line(tb, module_dir: str) -> str:
-    """Where in the learner's own files the error happened, e.g. 'ssr.py line 12' (no source is read)."""
-    ours = [
-        (f.f_code.co_filename, line) for f, line in traceback.walk_tb(tb) if f.f_code.co_filename.startswith(module_dir)
-    ]
-    return f"{os.path.basename(ours[-1][0])} line {ours[-1][1]}" if ours else ""
+def learner_frame(tb, module_dir: str) -> tuple:
+    """Where in the learner's own files the error happened: ('ssr.py line 12', the function it was in), or ('', '')."""
+    ours = [(f.f_code, line) for f, line in traceback.walk_tb(tb) if f.f_code.co_filename.startswith(module_dir)]
+    if not ours:
+        return "", ""
+    code, line = ours[-1]
+    return f"{os.path.basename(code.co_filename)} line {line}", code.co_name
 
 
 def failure(kind, exc, module_dir):
-    where = learner_line(exc.__traceback__, module_dir)
-    return {"ok": False, "kind": kind, "type": type(exc).__name__, "message": str(exc)[:500], "where": where}
+    where, function = learner_frame(exc.__traceback__, module_dir)
+    message = str(exc)[:500]
+    return {"ok": False, "kind": kind, "type": type(exc).__name__, "message": message, "where": where, "in": function}
 
 
 class CallTimeout(BaseException):

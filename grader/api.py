@@ -29,15 +29,17 @@ def grade_submission(
     watch: tuple[Path, ...] = (),
     isolation: Isolation | None = None,
     uid_hint: int | None = None,
+    only: str | None = None,
 ) -> SubmissionResult:
     """Run every check on one submission (a folder or a .zip) in a sandbox.
 
     Raises NotASubmission when the path cannot be graded (no modules, a link, a corrupt zip...). A sandbox that
     cannot be set up gives a result with error "could not sandbox: <reason>" and no checks: nothing of the
     submission ran. isolation: as chosen by grader.isolation.choose() when None. watch: output files the learner's
-    code must not write (a call that changes one fails).
+    code must not write (a call that changes one fails). only: a module, function or check id; the others are left
+    out of the result.
     """
-    return grade_group([(load(Path(path)), uid_hint)], limits, watch, isolation)[0]
+    return grade_group([(load(Path(path)), uid_hint)], limits, watch, isolation, only)[0]
 
 
 def grade_group(
@@ -45,6 +47,7 @@ def grade_group(
     limits: Limits = DEFAULT_LIMITS,
     watch: tuple[Path, ...] = (),
     isolation: Isolation | None = None,
+    only: str | None = None,
 ) -> list[SubmissionResult]:
     """Grade loaded submissions, each with its uid hint, in one pytest session (collecting the checks costs a
     fifth of a submission's time, so a class run pays it once per group); one result per submission, in order."""
@@ -58,7 +61,7 @@ def grade_group(
         return Sandbox(submission, isolation, limits, group[index][1], watch)
 
     collector = Collector(submissions, sandbox_for)
-    code = pytest.main(_pytest_args(limits), plugins=[collector])  # with its terminal plugin off, it prints nothing
+    code = pytest.main(_pytest_args(limits, only), plugins=[collector])  # its terminal plugin is off: it prints nothing
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         for result in collector.results:
             result.checks = []
@@ -70,8 +73,9 @@ def _unsandboxed(submission: Submission, exc: SandboxUnavailable) -> SubmissionR
     return SubmissionResult(submission.name, error=f"could not sandbox: {exc}", notes=list(submission.notes))
 
 
-def _pytest_args(limits: Limits) -> list[str]:
+def _pytest_args(limits: Limits, only: str | None = None) -> list[str]:
     return [
+        *([f"--only={only}"] if only else []),
         str(CHECKS),
         f"--rootdir={CHECKS}",
         f"--call-timeout={limits.call_seconds}",
@@ -88,7 +92,11 @@ def find_submissions(folder: str | Path) -> list[Path]:
 
 
 def grade_class(
-    submissions: list[Path], jobs: int, limits: Limits = DEFAULT_LIMITS, isolation: Isolation | None = None
+    submissions: list[Path],
+    jobs: int,
+    limits: Limits = DEFAULT_LIMITS,
+    isolation: Isolation | None = None,
+    only: str | None = None,
 ) -> Iterator[SubmissionResult]:
     """Grade submissions in parallel, yielding each result in order as soon as it and those before it are done.
 
@@ -99,7 +107,7 @@ def grade_class(
     """
     tasks = [(p, UID_RANGE[i % len(UID_RANGE)]) for i, p in enumerate(submissions)]
     size = max(1, min(GROUP_SIZE, len(tasks) // (4 * max(jobs, 1))))
-    groups = [(tasks[i : i + size], limits, isolation) for i in range(0, len(tasks), size)]
+    groups = [(tasks[i : i + size], limits, isolation, only) for i in range(0, len(tasks), size)]
     if jobs <= 1:
         if isolation is not None:
             prestart(isolation)
@@ -111,9 +119,11 @@ def grade_class(
             yield from results
 
 
-def _grade_or_explain(group: tuple[list[tuple[Path, int]], Limits, Isolation | None]) -> list[SubmissionResult]:
+def _grade_or_explain(
+    group: tuple[list[tuple[Path, int]], Limits, Isolation | None, str | None],
+) -> list[SubmissionResult]:
     """One result per submission of the group, whatever happens: a class run never stops for one learner."""
-    tasks, limits, isolation = group
+    tasks, limits, isolation, only = group
     results: list[SubmissionResult | None] = [None] * len(tasks)
     loaded = []
     for i, (path, uid) in enumerate(tasks):
@@ -123,7 +133,7 @@ def _grade_or_explain(group: tuple[list[tuple[Path, int]], Limits, Isolation | N
             results[i] = SubmissionResult(name=path.stem, error=str(exc))
     try:
         group = [(submission, uid) for _, submission, uid in loaded]
-        graded = grade_group(group, limits, isolation=isolation) if group else []
+        graded = grade_group(group, limits, isolation=isolation, only=only) if group else []
     except Exception as exc:  # the row says what went wrong
         error = f"could not be graded ({type(exc).__name__}: {exc})"
         graded = [SubmissionResult(sub.name, error=error, notes=list(sub.notes)) for _, sub, _ in loaded]

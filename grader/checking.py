@@ -24,7 +24,12 @@ FAKE_SCORE = re.compile(r"^\s*score\s*:", re.IGNORECASE | re.MULTILINE)
 
 
 class CheckFailed(AssertionError):
-    """A check the learner's function did not pass; the message is the one line of feedback."""
+    """A check the learner's function did not pass; the message is the one line of feedback. module_error: why the
+    whole module failed (it could not be imported, or is missing), which reports say once per module."""
+
+    def __init__(self, message: str, module_error: str = "") -> None:
+        super().__init__(message)
+        self.module_error = module_error
 
 
 class NotImplementedYet(CheckFailed):
@@ -94,12 +99,12 @@ def accept(out: Outcome, spec: Spec, args: tuple, request: pytest.FixtureRequest
 
 def _failure(spec: Spec, args: tuple, out: Outcome) -> CheckFailed:
     if out.kind == "not_implemented":
-        own = f"NotImplementedError {spec.name} is not implemented yet"
-        if out.message.startswith(own) or not out.message.removeprefix("NotImplementedError").strip():
+        if out.raised_in in ("", spec.name):
             return NotImplementedYet(f"{spec.function} is not implemented yet")
-        # It calls another of the learner's functions that still raises: say which, so the right one gets written.
-        stopped_at = out.message.removeprefix("NotImplementedError ").split(":")[0]
-        return NotImplementedYet(f"{spec.function} stopped at a function that is not implemented yet ({stopped_at})")
+        # It calls another of the learner's functions that still raises: name that one, so it gets written first.
+        return CheckFailed(
+            f"{spec.function} calls {out.raised_in}, which is not implemented yet: write {out.raised_in} first"
+        )
     where = f" for {describe(spec, args)}" if out.kind in ("exception", "timeout") else ""
     labels = {
         "exception": "raised",
@@ -108,7 +113,9 @@ def _failure(spec: Spec, args: tuple, out: Outcome) -> CheckFailed:
         "missing_module": "could not be graded:",
         "missing_function": "could not be graded:",
     }
-    return CheckFailed(f"{spec.function} {labels.get(out.kind, '')} {out.message}{where}".replace("  ", " "))
+    module_error = {"import_error": f"could not be imported: {out.message}", "missing_module": out.message}
+    feedback = f"{spec.function} {labels.get(out.kind, '')} {out.message}{where}".replace("  ", " ")
+    return CheckFailed(feedback, module_error.get(out.kind, ""))
 
 
 # --- comparing ------------------------------------------------------------------------------------

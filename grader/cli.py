@@ -10,12 +10,12 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from grader import pool, report
+from grader import kit, pool, report
 from grader.isolation import (
     DEFAULT_LIMITS,
     NONE_ASKED,
@@ -32,7 +32,7 @@ from grader.rubric import ALL_CHECKS, BACKPROP_FUNCTIONS, FUNCTIONS
 from grader.submission import MODULE_FILES, NotASubmission, is_submission
 
 USAGE = """\
-python -m grader [PATH] [options]       grade ./exercises, one submission, or a class folder
+python -m grader [PATH] [options]       grade your exercises/, one submission, or a class folder
 python -m grader bundle [--out ZIP]     build a Gradescope autograder bundle
 python -m grader release --out DIR      write a learner copy of the project without solutions/"""
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)  # unwind, so every sandbox and temporary folder is removed
     self_check = args.path is None
-    path = Path("exercises" if self_check else args.path)
+    path = kit.exercises() if self_check else Path(args.path)
     limits = Limits(args.call_timeout, args.submission_timeout, args.memory_mb)
     if not path.exists() and not path.is_symlink():
         return _misuse(f"{path} does not exist; give a submission folder, a .zip of one, or a class folder", args)
@@ -93,16 +93,41 @@ def _isolation(args: argparse.Namespace, self_check: bool) -> Isolation | str:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m grader", usage=USAGE, description=__doc__)
-    p.add_argument("path", nargs="?", help="submission folder or .zip, or a class folder (default: ./exercises)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (class folder)")
+    p.add_argument("path", nargs="?", help="submission folder or .zip, or a class folder (default: exercises/)")
+    p.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="submissions graded at once")
     p.add_argument("--csv", type=Path, help="gradebook: one row per learner")
     p.add_argument("--json", type=Path, help="every check of every learner")
     p.add_argument("--gradescope", type=Path, help="results.json in Gradescope's format (one submission)")
-    p.add_argument("--call-timeout", type=float, default=DEFAULT_LIMITS.call_seconds, help="seconds per call")
-    p.add_argument("--submission-timeout", type=float, default=DEFAULT_LIMITS.submission_seconds)
-    p.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS.memory_mb)
+    p.add_argument("--call-timeout", type=_positive(float), default=DEFAULT_LIMITS.call_seconds, help="per call, s")
+    p.add_argument("--submission-timeout", type=_positive(float), default=DEFAULT_LIMITS.submission_seconds)
+    p.add_argument("--memory-mb", type=_positive(int), default=DEFAULT_LIMITS.memory_mb)
     p.add_argument("--no-sandbox", action="store_true", help="run submissions with your own privileges (unsafe)")
+    p.add_argument("--only", type=_rubric_prefix, help="grade only these checks: a module, a function or one check")
+    p.add_argument("--exit-code", action="store_true", help="exit with status 1 unless every graded check passed")
     return p
+
+
+def _positive(kind: type) -> Callable[[str], int | float]:
+    """An argparse type: a number of this kind, greater than 0."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            expected = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {expected}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+        return value
+
+    return parse
+
+
+def _rubric_prefix(text: str) -> str:
+    """An argparse type: a module (ssr), a function (ssr.softplus) or a check (ssr.softplus.worked) of the rubric."""
+    if not any(check_id == text or check_id.startswith(text + ".") for check_id in ALL_CHECKS):
+        raise argparse.ArgumentTypeError(f"{text!r} names no module, function or check of grader/rubric.py")
+    return text
 
 
 def _outputs_of(args: argparse.Namespace) -> tuple[Path, ...]:
@@ -122,7 +147,7 @@ def _grade_one(path: Path, args: argparse.Namespace, limits: Limits, isolation: 
     from grader.api import grade_submission  # imports pytest: after the sandbox has started
 
     try:
-        result = grade_submission(path, limits, _outputs_of(args), isolation)
+        result = grade_submission(path, limits, _outputs_of(args), isolation, only=args.only)
     except NotASubmission as exc:
         result = SubmissionResult(name=path.stem, error=str(exc))
     graded = bool(result.checks) or not result.error  # else nothing was graded: one line, and a non-zero exit
@@ -135,6 +160,8 @@ def _grade_one(path: Path, args: argparse.Namespace, limits: Limits, isolation: 
     if args.gradescope:
         with _atomic(args.gradescope) as out:
             json.dump(result.to_gradescope(), out, indent=1)
+    if args.exit_code and any(c.status not in ("passed", "unavailable") for c in result.checks):
+        return 1
     return 0 if graded else 1
 
 
@@ -146,11 +173,14 @@ def _grade_class(submissions: list[Path], args: argparse.Namespace, limits: Limi
     started, scores = time.monotonic(), []
     jobs = max(1, min(args.jobs, len(submissions)))
     with _outputs(args) as write:
+        # A bar on a terminal; in a log (CI, a pipe) a plain line per learner instead.
         bar = tqdm(total=len(submissions), unit="submission", file=sys.stderr, disable=None)
-        for result in grade_class(submissions, jobs, limits, isolation):
+        for result in grade_class(submissions, jobs, limits, isolation, args.only):
             write(result)
             scores.append((result.name, result.score, result.max_score, result.error))
             bar.update()
+            if bar.disable:
+                print(f"graded {len(scores)}/{len(submissions)}: {result.name}", file=sys.stderr, flush=True)
         bar.close()
     for name, score, best, error in scores:
         print(f"{name:<30}{score:>4}/{best:<4}{'  ' + error if error else ''}")
@@ -199,6 +229,7 @@ def _atomic(path: Path | None) -> Iterator[TextIO | None]:
     try:
         with os.fdopen(fd, "w", newline="") as out:
             yield out
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a gradebook is for the instructor's tools to read
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -48,7 +48,7 @@ from typing import Literal
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_worker.py")
-EXAMPLES = ROOT / "exercises" / "examples.py"
+EXAMPLES = ROOT / "data" / "examples.py"
 UID_RANGE = range(61000, 64000)  # the uids (and gids) learners run as when the grader is root; none may be in use
 BOXES_BYTES = 64 * 2**20  # the house's tmpfs of boxes: what one submission may write in all
 STARTUP_SECONDS = 20.0  # the template imports numpy, maybe from a cold disk cache

@@ -9,12 +9,48 @@ import sys
 import zipfile
 from pathlib import Path
 
+from grader.rubric import ALL_CHECKS
+
 ROOT = Path(__file__).parents[1]
 GRADER_REQUIREMENTS = ("numpy", "pytest", "tqdm")  # what grading needs; the dashboard's libraries stay out
 # In the bundle: everything grading reads. In a release: everything but the answers and the project's own tests.
-# exercises/backprop.py only for its parameter names, which the backprop checks use.
-BUNDLE_PARTS = ("grader", "solutions", "exercises/__init__.py", "exercises/examples.py", "exercises/backprop.py")
-RELEASE_SKIP = {"solutions", "tests", "benchmarks", ".git", ".venv", ".ci", "artifacts", "autograder.zip"}
+BUNDLE_PARTS = ("grader", "solutions", "data/__init__.py", "data/examples.py")
+KIT = ROOT / "kit"
+# In a release, besides the kit: what the dashboard and the self-check need, and the learners' docs.
+RELEASE_PARTS = ("grader", "dashboard", "data", "requirements.txt", ".streamlit", "docs/exercises.md",
+                 "docs/sigmoid-example.md")  # fmt: skip
+SETUP_COMMAND = "python3 -m venv .venv && .venv/bin/pip install --quiet -r requirements-grader.txt -e ."
+CLASSROOM_HEAD = """# GitHub Classroom autograding: a test per function, worth its worked and property points.
+name: Autograding Tests
+'on': [push, repository_dispatch]
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    steps:
+      - name: Checkout code
+        uses: actions/checkout@v4
+"""
+CLASSROOM_STEP = """      - name: {name}
+        id: {id}
+        uses: classroom-resources/autograding-command-grader@v1
+        with:
+          test-name: {name}
+          setup-command: "{setup}"
+          command: .venv/bin/python -m grader --only {name} --exit-code
+          timeout: 5
+          max-score: {points}
+"""
+CLASSROOM_TAIL = """      - name: Autograding Reporter
+        uses: classroom-resources/autograding-grading-reporter@v1
+        env:
+{env}        with:
+          runners: {runners}
+"""
 JUNK = {"__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -51,8 +87,11 @@ def main(argv: list[str]) -> int:
         print(f"Wrote {out}: upload it as the autograder of a Gradescope programming assignment.")
     else:
         parser.add_argument("--out", type=Path, required=True, help="an empty or new folder")
-        out = build_release(parser.parse_args(argv[1:]).out)
-        print(f"Wrote a learner release to {out} (no solutions/; the self-check runs the worked and property checks).")
+        try:
+            out = build_release(parser.parse_args(argv[1:]).out)
+        except ReleaseError as exc:
+            parser.error(str(exc))  # the usage line, the reason, exit status 2
+        print(f"Wrote a learner kit to {out}: stubs, dashboard, self-check and a GitHub Classroom workflow.")
     return 0
 
 
@@ -69,17 +108,50 @@ def build_bundle(out: Path) -> Path:
     return out
 
 
+class ReleaseError(ValueError):
+    """A release that cannot be written where asked."""
+
+
 def build_release(out: Path) -> Path:
-    """A copy of the project for learners: stubs, dashboard, grader (self-check), docs; no reference."""
-    if out.exists() and any(out.iterdir()):
-        raise SystemExit(f"grader: {out} is not empty; give a new or empty folder")
-    for path in _files(ROOT):
-        rel = path.relative_to(ROOT)
-        if rel.parts[0] in RELEASE_SKIP or rel.name.startswith(".git"):
-            continue
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, out / rel)
+    """A learner kit: the pristine stubs (never the working tree's exercises/), the dashboard, the grader for
+    self-checks, the learner README and docs, a GitHub Classroom workflow; no reference, no project tests."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ReleaseError(f"{out} is not an empty folder; give a new or empty one")
+    for part in RELEASE_PARTS:
+        for path in _files(ROOT / part):
+            _copy(path, out / path.relative_to(ROOT))
+    for path in _files(KIT / "exercises"):
+        _copy(path, out / "exercises" / path.relative_to(KIT / "exercises"))  # the learner's copy to fill in
+        _copy(path, out / path.relative_to(ROOT))  # the stubs as shipped, to start again from
+    for name in ("README.md", "pyproject.toml"):
+        _copy(KIT / name, out / name)
+    (out / "requirements-grader.txt").write_text(grader_requirements())
+    (out / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (out / ".github" / "workflows" / "classroom.yml").write_text(classroom_workflow())
     return out
+
+
+def classroom_workflow() -> str:
+    """GitHub Classroom autograding: one test per graded function, passing when every check of that function that
+    runs in the learner's repository passes (`python -m grader --only F --exit-code`). The repository has no
+    reference solutions, so a test is worth the function's worked and property points; the reference checks are
+    left to the instructor's grader."""
+    steps, runners = [], []
+    for i, (function, points) in enumerate(_points_per_function().items()):
+        step_id = function.replace(".", "-").replace("_", "-")
+        setup = SETUP_COMMAND if i == 0 else ""
+        steps.append(CLASSROOM_STEP.format(name=function, id=step_id, setup=setup, points=points))
+        runners.append(step_id)
+    env = "".join(f'          {r.upper()}_RESULTS: "${{{{steps.{r}.outputs.result}}}}"\n' for r in runners)
+    return CLASSROOM_HEAD + "".join(steps) + CLASSROOM_TAIL.format(env=env, runners=",".join(runners))
+
+
+def _points_per_function() -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for check_id, points in ALL_CHECKS.items():
+        function, kind = check_id.rsplit(".", 1)
+        totals[function] = totals.get(function, 0) + (0 if kind == "reference" else points)
+    return totals
 
 
 def grader_requirements() -> str:
@@ -93,6 +165,12 @@ def _files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     return sorted(p for p in path.rglob("*") if p.is_file() and not JUNK & set(p.relative_to(ROOT).parts))
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    target.chmod(0o644)
 
 
 def _add_script(z: zipfile.ZipFile, name: str, text: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import report
+from grader import kit, report
 from grader.checking import CheckFailed, NotImplementedYet
 from grader.isolation import Limits, SandboxUnavailable, for_own_work
 from grader.results import CheckResult, SubmissionResult
@@ -19,9 +19,10 @@ from grader.submission import NotASubmission, Submission, load
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("backprop-grader")
-    group.addoption("--submission", default="exercises", help="folder or .zip with the exercise modules")
+    group.addoption("--submission", default=None, help="folder or .zip with the exercise modules (default: exercises/)")
     group.addoption("--call-timeout", type=float, default=Limits.call_seconds, help="seconds per call")
     group.addoption("--submission-timeout", type=float, default=Limits.submission_seconds, help="seconds in all")
+    group.addoption("--only", default=None, help="run only the checks of this module, function or check id")
     group.addoption("--memory-mb", type=int, default=Limits.memory_mb, help="memory limit of the learner's process")
 
 
@@ -80,18 +81,23 @@ class Collector:
             ids = [f"learner{i}" for i in range(len(self.submissions))]
             metafunc.parametrize("learner", range(len(self.submissions)), indirect=True, scope="session", ids=ids)
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         ids = [_check_id(item) for item in items if _submission_of(item) == 0]
         missing, twice = set(ALL_CHECKS) - set(ids), {i for i in ids if ids.count(i) > 1}
         if missing or twice or not set(ids) <= set(ALL_CHECKS):
             raise pytest.UsageError(f"checks and rubric disagree: missing {missing}, twice {twice}")
+        only = config.getoption("--only")
+        if only:
+            chosen = [i for i in items if _check_id(i) == only or _check_id(i).startswith(only + ".")]
+            config.hook.pytest_deselected(items=[i for i in items if i not in chosen])
+            items[:] = chosen
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.submissions is not None:
             return
         opt = session.config.getoption
         try:
-            self.submissions = [load(Path(opt("--submission")))]
+            self.submissions = [load(Path(opt("--submission") or kit.exercises()))]
         except NotASubmission as exc:
             raise pytest.UsageError(str(exc)) from None
         limits = Limits(opt("--call-timeout"), opt("--submission-timeout"), opt("--memory-mb"))
@@ -191,6 +197,6 @@ def _check_result(item: pytest.Item, exc: BaseException | None) -> CheckResult:
     if isinstance(exc, NotImplementedYet):
         return CheckResult(check_id, 0, best, "not_implemented", feedback=str(exc), output=printed)
     if isinstance(exc, CheckFailed):
-        return CheckResult(check_id, 0, best, "failed", feedback=str(exc), output=printed)
+        return CheckResult(check_id, 0, best, "failed", str(exc), printed, exc.module_error)
     # Anything else is a fault in the check itself: report it plainly, never as the learner's fault.
     return CheckResult(check_id, 0, best, "failed", feedback=f"grader error: {type(exc).__name__}: {exc}")

@@ -16,13 +16,22 @@ def table(result: SubmissionResult) -> str:
         lines.append(f"Sandbox: {result.isolation}")
     if result.error:
         lines.append(f"Could not grade: {result.error}")
-    sections_seen = set()
+    sections_seen, modules_said = set(), set()
     for function, points in result.by_function().items():
         section = section_of(f"{function}.worked")
         if section != "core" and section not in sections_seen:
             lines.append("Backprop section (every parameter; reported apart from the score):")
         sections_seen.add(section)
-        lines += _function_lines(result, function, points)
+        broken = next((c.module_error for c in result.checks if c.function == function and c.module_error), "")
+        module = function.split(".")[0]
+        if broken and module not in modules_said:  # one line for the module, not one per check
+            lines.append(f"{module}.py {broken}")
+            modules_said.add(module)
+        lines += (
+            [f"{function:<{WIDTH}}{points[0]:>3}/{points[1]:<3}"]
+            if broken
+            else _function_lines(result, function, points)
+        )
     return "\n".join([*lines, *_footer(result, sections_seen)]) + "\n"
 
 

@@ -20,6 +20,7 @@ class CheckResult:
     status: Status
     feedback: str = ""  # one line: for which input, expected vs got, and a hint; empty when passed
     output: str = ""  # what the learner's code printed, capped
+    module_error: str = ""  # set when the function's whole module failed: "could not be imported: SyntaxError ..."
 
     @property
     def function(self) -> str:

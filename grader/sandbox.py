@@ -49,6 +49,7 @@ class Outcome:
     output: str = ""  # what the learner's code printed during the call
     warnings: list[str] = field(default_factory=list)
     mutated: list[int] = field(default_factory=list)  # positions of arguments the call modified
+    raised_in: str = ""  # on failure: the learner function the exception came out of (it may have called another)
 
 
 class Sandbox:
@@ -236,13 +237,14 @@ class Sandbox:
     def _outcome(self, module: str, function: str, reply: Any, blobs: list) -> Outcome:
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             return self._garbled()
-        if not all(isinstance(reply.get(k, ""), str) for k in ("kind", "type", "message", "output", "where")):
+        if not all(isinstance(reply.get(k, ""), str) for k in ("kind", "type", "message", "output", "where", "in")):
             return self._garbled()
         out = Outcome(
             ok=reply["ok"],
             kind=str(reply.get("kind", ""))[:40],
             message=" ".join(str(x) for x in (reply.get("type", ""), reply.get("message", "")) if x)[:500],
             output=str(reply.get("output", ""))[-4096:],
+            raised_in=str(reply.get("in", ""))[:80],
         )
         if reply.get("where"):
             out.message += f" ({str(reply['where'])[:80]})"

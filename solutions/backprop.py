@@ -7,23 +7,12 @@ from collections.abc import Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from exercises import examples as ex
+from data import examples as ex
+from data.examples import DOSAGE_NAMES, INPUTS, IRIS_NAMES, NODES, OUTPUTS
 from solutions import _validate as check
 from solutions import cross_entropy as ce
 from solutions import ssr
 from solutions.logistic import sigmoid
-
-# Parameters travel as a dict name -> float, in these orders (a picker lists them; training flattens them).
-DOSAGE_NAMES = ("w1", "b1", "w2", "b2", "w3", "w4", "b3")
-INPUTS, NODES, OUTPUTS = ("petal", "sepal"), ("top", "bottom"), tuple(s.lower() for s in ex.SPECIES)
-# w_<from>_<to>: the same order as HIDDEN_W, HIDDEN_B, OUTPUT_W (row by row) and the output biases.
-IRIS_NAMES = (
-    *(f"w_{i}_{h}" for h in NODES for i in INPUTS),
-    *(f"b_{h}" for h in NODES),
-    *(f"w_{h}_{s}" for s in OUTPUTS for h in NODES),
-    *(f"b_{s}" for s in OUTPUTS),
-)
-
 
 # --- 1. The dosage network: y_hat = w3 softplus(w1 x + b1) + w4 softplus(w2 x + b2) + b3, loss SSR ---
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from exercises import examples as ex
+from data import examples as ex
 from solutions import _validate as check
 
 

@@ -1,12 +1,16 @@
-"""Small helpers shared by the tests: a central finite difference and the examples' pipelines."""
+"""Small helpers shared by the tests: a central finite difference, the examples' pipelines, a release's Python."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import sysconfig
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from exercises import examples as ex
+from data import examples as ex
 from solutions import cross_entropy as ce
 from solutions import ssr
 
@@ -41,3 +45,14 @@ def total_ce_at(b3: float, petal=ex.PETAL_WIDTH, sepal=ex.SEPAL_WIDTH, observed=
 def dce_db3_at(b3: float, petal=ex.PETAL_WIDTH, sepal=ex.SEPAL_WIDTH, observed=ex.OBSERVED_SPECIES) -> float:
     """The reference dCE/db3 as a function of b3."""
     return ce.cross_entropy_derivative_b3(probabilities_at(b3, petal, sepal), observed)
+
+
+def release_python(release: Path) -> Path:
+    """A Python for a learner release, as its own venv with `pip install -e .` would be: the release on the path,
+    and this venv's libraries (by a .pth line, which does not run their .pth files, so the project's own editable
+    install, which would let `import solutions` succeed, stays out)."""
+    venv = release / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "backprop_release.pth").write_text(f"{release}\n{sysconfig.get_paths()['purelib']}\n")
+    return venv / "bin" / "python"

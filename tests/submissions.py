@@ -22,10 +22,10 @@ def reference(dest: Path) -> Path:
 
 
 def stubs(dest: Path) -> Path:
-    """The untouched exercise stubs as a submission folder."""
+    """The pristine exercise stubs (kit/exercises/) as a submission folder."""
     dest.mkdir(parents=True, exist_ok=True)
-    for src in (ROOT / "exercises").glob("*.py"):
-        if src.name not in ("__init__.py", "examples.py"):
+    for src in (ROOT / "kit" / "exercises").glob("*.py"):
+        if src.name != "__init__.py":
             shutil.copy(src, dest / src.name)
     return dest
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from data import examples as ex
 from data.iris import load_iris
-from exercises import examples as ex
 from solutions import backprop as bp
 from solutions import cross_entropy as ce
 from solutions import ssr

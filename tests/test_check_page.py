@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ from dashboard.learner import EXERCISES_ENV
 from grader.packaging import build_release
 from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS
 from tests import submissions as sub
+from tests.helpers import release_python
 
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 METHOD_PAGES = ["views/ssr.py", "views/cross_entropy.py", "views/sigmoid.py"]
@@ -169,7 +169,7 @@ def pages_in(release: Path, pages: list[str]) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", EXERCISES_ENV)}
     script = RELEASE_SCRIPT.replace("PAGES", repr(json.dumps(pages)))
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=release, env=env, capture_output=True, text=True, timeout=300
+        [release_python(release), "-c", script], cwd=release, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import network
-from exercises import examples as ex
+from data import examples as ex
 from solutions import backprop as bp
 from tests.test_dashboard import B3_PAGES, metric, numbers_are_finite, open_page, table
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dashboard import charts, compute
-from exercises import examples as ex
+from data import examples as ex
 from solutions import gradient_descent as gd
 from solutions import logistic as lg
 from tests.helpers import dce_db3_at, dssr_db3_at

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.packaging import build_bundle, build_release
+from grader.packaging import build_bundle
 from grader.rubric import ALL_CHECKS, BACKPROP_FUNCTIONS, FUNCTIONS, RUBRIC
 from tests import submissions as sub
 
@@ -27,10 +28,17 @@ def run(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.Com
     )
 
 
-def test_learner_run_without_arguments_grades_exercises(tmp_path):
-    sub.stubs(tmp_path / "exercises")
-    done = run("-m", "grader", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+def test_without_arguments_it_grades_the_projects_exercises_from_any_folder_making_them_first(tmp_path):
+    """In a copy of the project (the real exercises/ holds the learner's work, which no test may depend on)."""
+    project = tmp_path / "project"
+    for part in ("grader", "data", "kit", "solutions"):
+        shutil.copytree(ROOT / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+    done = run("-m", "grader", cwd=project / "kit", env={"PYTHONPATH": str(project)})
     assert done.returncode == 0, done.stderr
+    assert (
+        "Made " in done.stderr
+        and (project / "exercises" / "ssr.py").read_text() == (ROOT / "kit" / "exercises" / "ssr.py").read_text()
+    )
     lines = done.stdout.strip().splitlines()
     assert lines[-1] == f"Score: 0/{FULL}"
     graded = {**FUNCTIONS, **BACKPROP_FUNCTIONS}
@@ -49,6 +57,7 @@ def test_one_submission_with_csv_json_and_gradescope(tmp_path):
     assert (row["learner"], row["total"], row["max"], row["ssr.predict"]) == ("alice", str(FULL), str(FULL), "4")
     assert json.loads((out / "g.json").read_text())["submissions"][0]["score"] == FULL
     assert json.loads((out / "results.json").read_text())["score"] == FULL
+    assert {(out / name).stat().st_mode & 0o777 for name in ("g.csv", "g.json", "results.json")} == {0o644}
 
 
 def test_class_folder_in_parallel(tmp_path):
@@ -64,6 +73,47 @@ def test_class_folder_in_parallel(tmp_path):
     rows = {r["learner"]: r for r in csv.DictReader((tmp_path / "grades.csv").open())}
     assert {name: int(r["total"]) for name, r in rows.items()} == {"alice": FULL, "bob": 0, "carol": FULL}
     assert "Graded 3 submission(s)" in done.stdout
+    # Not a terminal (a CI log): a plain line per learner instead of a progress bar.
+    assert [line for line in done.stderr.splitlines() if line.startswith("graded ")] == [
+        f"graded {i}/3: {name}" for i, name in enumerate(["alice", "bob", "carol"], 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--jobs", "0"],
+        ["--jobs", "-3"],
+        ["--jobs", "two"],
+        ["--call-timeout", "-1"],
+        ["--submission-timeout", "0"],
+        ["--memory-mb", "0"],
+        ["--only", "ssr.softmax"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_bad_options_exit_2_with_a_usage_line(tmp_path, args):
+    done = run("-m", "grader", str(sub.stubs(tmp_path / "s")), *args)
+    assert done.returncode == 2 and done.stderr.startswith("usage:"), done.stderr
+    assert f"error: argument {args[0]}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_module_that_cannot_be_imported_is_one_line_of_feedback(tmp_path):
+    folder = sub.reference(tmp_path / "typo")
+    (folder / "ssr.py").write_text((folder / "ssr.py").read_text() + "\ndef broken(:\n")
+    done = run("-m", "grader", str(folder))
+    said = [line.split()[0] for line in done.stdout.splitlines() if "SyntaxError" in line]
+    assert said == ["ssr.py", "backprop.py"]  # once for the module, once for the module that imports it
+    assert "ssr.softplus                                      0/4" in done.stdout
+
+
+def test_only_and_exit_code_grade_one_function_for_a_pass_or_fail_status(tmp_path):
+    stubs, answers = sub.stubs(tmp_path / "stubs"), sub.reference(tmp_path / "answers")
+    for folder, status in ((stubs, 1), (answers, 0)):
+        done = run("-m", "grader", str(folder), "--only", "ssr.softplus", "--exit-code")
+        assert done.returncode == status and done.stdout.strip().splitlines()[-1].startswith("Score: ")
+        rows = [line.split()[0] for line in done.stdout.splitlines() if line.startswith(("ssr.", "logistic."))]
+        assert rows == ["ssr.softplus"]
 
 
 @pytest.mark.parametrize(
@@ -106,21 +156,3 @@ def test_gradescope_bundle_runs_in_an_autograder_tree(tmp_path):
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == FULL - 3  # ssr.ssr's worked and reference checks
     assert len(results["tests"]) == len(ALL_CHECKS)  # the backprop section shows too, without points
-
-
-def test_learner_release_has_no_solutions_and_its_self_check_says_what_it_skips(tmp_path):
-    release = build_release(tmp_path / "release")
-    assert not (release / "solutions").exists() and not (release / "tests").exists()
-    assert (release / "exercises" / "ssr.py").exists() and (release / "dashboard" / "app.py").exists()
-    done = run("-m", "grader", cwd=release)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == f"Score: 0/{WITHOUT_REFERENCE}"
-    for f in (release / "exercises").glob("*.py"):
-        f.unlink()
-    sub.reference(release / "exercises")
-    (release / "exercises" / "__init__.py").write_text('"""Exercises."""\n')
-    (release / "exercises" / "examples.py").write_text((ROOT / "exercises" / "examples.py").read_text())
-    done = run("-m", "grader", cwd=release)
-    lines = done.stdout.strip().splitlines()
-    assert lines[-1] == f"Score: {WITHOUT_REFERENCE}/{WITHOUT_REFERENCE}"
-    assert f"Not counted: {FULL - WITHOUT_REFERENCE} points" in lines[-2]

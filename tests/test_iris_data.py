@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from data import examples as ex
 from data.iris import COLUMNS, IRIS_CSV, load_iris
-from exercises import examples as ex
 
 HEADER = ",".join(COLUMNS)
 

@@ -37,7 +37,7 @@ def user_world():
         pip = [str(venv / "bin" / "pip"), "install", "--quiet", "-r", str(base / "requirements.txt")]
         subprocess.run(pip, check=True, capture_output=True, timeout=600)
         ignore = shutil.ignore_patterns("__pycache__")
-        for part in ("grader", "exercises", "solutions"):
+        for part in ("grader", "data", "solutions"):
             shutil.copytree(ROOT / part, base / "project" / part, ignore=ignore)
         (base / "out").mkdir()
         subprocess.run(["chmod", "-R", "a+rX", str(base)], check=True)

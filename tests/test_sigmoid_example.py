@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from exercises import examples as ex
+from data import examples as ex
 from solutions import logistic as lg
 
 DOC = (Path(__file__).parents[1] / "docs" / "sigmoid-example.md").read_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exercises import examples as ex
+from data import examples as ex
 from solutions import cross_entropy as ce
 from solutions import gradient_descent as gd
 from solutions import ssr

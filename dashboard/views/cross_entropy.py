@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import compute, network, network_ui, ui
 from dashboard.compare import Ask
-from exercises import examples as ex
+from data import examples as ex
 
 PREFIX, START, LR = "ce", ex.CE_START_B3, ex.CE_LEARNING_RATE
 ui.b3_state(PREFIX, START, LR)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import mathsource, ui
-from exercises import examples as ex
+from data import examples as ex
 
 st.title("Backprop Lab")
 st.markdown(

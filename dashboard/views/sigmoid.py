@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import charts, compute, ui
 from dashboard.compare import Ask
-from exercises import examples as ex
+from data import examples as ex
 
 PREFIX = "sig"
 KEYS = tuple(f"{PREFIX}_{name}" for name in compute.PARAM_NAMES)  # the three parameter inputs

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import compute, network, network_ui, ui
 from dashboard.compare import Ask
-from exercises import examples as ex
+from data import examples as ex
 
 PREFIX, START, LR = "ssr", ex.SSR_START_B3, ex.SSR_LEARNING_RATE
 ui.b3_state(PREFIX, START, LR)

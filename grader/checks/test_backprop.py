@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises import examples as ex
-from exercises.backprop import DOSAGE_NAMES, IRIS_NAMES
+from data import examples as ex
+from data.examples import DOSAGE_NAMES, IRIS_NAMES
 from grader.checking import Spec, Worked, make_checks
 
 # The articles' networks as parameter dicts (b3 at its starting value), and their data.

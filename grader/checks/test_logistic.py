@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from exercises import examples as ex
+from data import examples as ex
 from grader.checking import Spec, Worked, make_checks
 
 # docs/sigmoid-example.md: z and a for the five students at w1 = w2 = 0.5, b = -2.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises import examples as ex
+from data import examples as ex
 from grader.checking import Spec, Worked, make_checks
 
 Y = np.array(ex.EFFICACY)

@@ -7,20 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from exercises import examples as ex
-
-# Parameters travel as a dict name -> float. These are the names, in the order training stores them.
-DOSAGE_NAMES = ("w1", "b1", "w2", "b2", "w3", "w4", "b3")
-INPUTS, NODES, OUTPUTS = ("petal", "sepal"), ("top", "bottom"), tuple(s.lower() for s in ex.SPECIES)
-# w_<from>_<to>: "w_petal_top" carries petal width into the top hidden node, "w_top_setosa" the top node
-# into the Setosa output. The order follows HIDDEN_W, HIDDEN_B, OUTPUT_W (row by row), then the output biases.
-IRIS_NAMES = (
-    *(f"w_{i}_{h}" for h in NODES for i in INPUTS),
-    *(f"b_{h}" for h in NODES),
-    *(f"w_{h}_{s}" for s in OUTPUTS for h in NODES),
-    *(f"b_{s}" for s in OUTPUTS),
-)
-
+from data import examples as ex  # noqa: F401  (the networks' weights)
+from data.examples import DOSAGE_NAMES, IRIS_NAMES  # noqa: F401  (parameters travel as dicts with these keys)
 
 # --- 1. The dosage network: y_hat = w3 softplus(w1 x + b1) + w4 softplus(w2 x + b2) + b3, loss SSR ---
 
@@ -28,7 +16,7 @@ IRIS_NAMES = (
 def dosage_parameters() -> dict[str, float]:
     """The article's dosage network as a dict with the seven keys of DOSAGE_NAMES.
 
-    Take the weights from exercises/examples.py (DOSAGE_W1 ... DOSAGE_W4) and set b3 to
+    Take the weights from data/examples.py (DOSAGE_W1 ... DOSAGE_W4) and set b3 to
     SSR_START_B3, the value the article starts gradient descent from.
     Out: a dict name -> float, e.g. {"w1": 3.34, "b1": -1.43, ..., "b3": 0.0}.
     """

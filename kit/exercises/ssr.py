@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from exercises import examples as ex  # noqa: F401  (the weights predict needs)
+from data import examples as ex  # noqa: F401  (the weights predict needs)
 
 
 def softplus(x: ArrayLike) -> np.ndarray:
@@ -22,7 +22,7 @@ def predict(dosage: ArrayLike, b3: float) -> np.ndarray:
 
     top = softplus(DOSAGE_W1 * x + DOSAGE_B1), bottom = softplus(DOSAGE_W2 * x + DOSAGE_B2),
     y_hat = DOSAGE_W3 * top + DOSAGE_W4 * bottom + b3, with the weights in
-    exercises/examples.py. At b3 = 0 the three dosages give about -2.6, -1.6, -2.61.
+    data/examples.py. At b3 = 0 the three dosages give about -2.6, -1.6, -2.61.
     In: dosages (n,) and a number. Out: an array (n,).
     Hint: numpy applies the same formula to every dosage at once.
     """

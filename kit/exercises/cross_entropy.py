@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from exercises import examples as ex  # noqa: F401  (the weights raw_outputs needs)
+from data import examples as ex  # noqa: F401  (the weights raw_outputs needs)
 
 
 def relu(x: ArrayLike) -> np.ndarray:
@@ -21,7 +21,7 @@ def raw_outputs(petal_width: ArrayLike, sepal_width: ArrayLike, b3: float) -> np
 
     hidden = relu(HIDDEN_W @ [petal, sepal] + HIDDEN_B), then
     z = OUTPUT_W @ hidden + [b3, OUTPUT_B_VERSICOLOR, OUTPUT_B_VIRGINICA]
-    with the weights in exercises/examples.py. For the first flower at
+    with the weights in data/examples.py. For the first flower at
     b3 = -2 this gives about (-0.96, 0.00, 0.14).
     In: two arrays (n,) and a number. Out: an array (n, 3).
     Hint: stack the inputs into an (n, 2) array and use matrix products.

@@ -42,3 +42,16 @@ SIGMOID_LEARNING_RATE = 0.1
 # Gradient descent's stopping rule, shared by all three examples.
 MIN_STEP_SIZE = 0.001  # stop once |step size| falls below this
 MAX_STEPS = 1000
+
+# The backprop section's parameters travel as dicts name -> float, with these keys in this order (the order
+# training stores them in). w_<from>_<to>: "w_petal_top" carries petal width into the top hidden node,
+# "w_top_setosa" the top node into the Setosa output; the order follows HIDDEN_W, HIDDEN_B, OUTPUT_W (row by row),
+# then the output biases.
+DOSAGE_NAMES = ("w1", "b1", "w2", "b2", "w3", "w4", "b3")
+INPUTS, NODES, OUTPUTS = ("petal", "sepal"), ("top", "bottom"), tuple(s.lower() for s in SPECIES)
+IRIS_NAMES = (
+    *(f"w_{i}_{h}" for h in NODES for i in INPUTS),
+    *(f"b_{h}" for h in NODES),
+    *(f"w_{h}_{s}" for s in OUTPUTS for h in NODES),
+    *(f"b_{s}" for s in OUTPUTS),
+)
