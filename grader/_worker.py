@@ -51,7 +51,8 @@ WORKER_FDS = (3, 4)  # the worker's request and reply pipes
 IOV_MAX = 512  # buffers per writev call, well under Linux's limit of 1024
 PR_SET_NO_NEW_PRIVS = 38
 _dumps, _loads, _writev = json.dumps, json.loads, os.writev  # bound before learner code can replace them
-np = None  # numpy, imported by the template (the grader imports this file without needing it here)
+_vars, _len, _all, _map, _is = vars, len, all, map, operator.is_  # the tampering check's own tools, likewise
+np = _array_equal = None  # numpy and its array_equal, bound by the template (the grader imports this file without them)
 
 
 # --- framing, shared with the grader: a JSON header, then the raw bytes of any arrays -----------
@@ -100,12 +101,12 @@ def blob_slices(header: dict, payload) -> list:
 
 def template(control_fd: int, settings: dict) -> None:
     """Answer "open" and "close" requests until the grader hangs up; then close every box left."""
-    global np
+    global np, _array_equal
     sys.path[:0] = settings["site"]
     import numpy
     import numpy.testing  # guarded below; imported lazily it would cost every worker 25 ms
 
-    np = numpy
+    np, _array_equal = numpy, numpy.array_equal
     gc.freeze()  # a worker's collections then leave the template's objects alone: fewer copy-on-write page copies
     control = socket.socket(fileno=control_fd)
     control.send(_dumps({"ready": True, "uid": os.getuid()}).encode())
@@ -316,19 +317,20 @@ def no_new_processes() -> None:
 
 # What a worker may not call (EPERM), by architecture: objects that outlive its processes or are shared beyond its
 # box (SysV IPC, POSIX message queues, keyrings), new namespaces, tracing, io_uring, bpf, perf, and anything that
-# makes a file, folder or link (a tmpfs caps bytes, not inodes: empty folders alone could fill the kernel's memory).
+# makes a file, folder, link or socket file (bind; a tmpfs caps bytes, not inodes: empty folders alone could fill the
+# kernel's memory).
 # Learner code needs none of them; Python just skips writing bytecode when it cannot.
 DENIED = {
     "x86_64": {"shmget": 29, "shmat": 30, "semget": 64, "msgget": 68, "mq_open": 240, "ptrace": 101, "unshare": 272,
                "setns": 308, "add_key": 248, "request_key": 249, "keyctl": 250, "perf_event_open": 298, "bpf": 321,
                "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
                "creat": 85, "mkdir": 83, "mkdirat": 258, "mknod": 133, "mknodat": 259, "symlink": 88,
-               "symlinkat": 266, "link": 86, "linkat": 265, "openat2": 437},
+               "symlinkat": 266, "link": 86, "linkat": 265, "openat2": 437, "bind": 49},
     "aarch64": {"shmget": 194, "shmat": 196, "semget": 190, "msgget": 186, "mq_open": 180, "ptrace": 117,
                 "unshare": 97, "setns": 268, "add_key": 217, "request_key": 218, "keyctl": 219,
                 "perf_event_open": 241, "bpf": 280, "userfaultfd": 282, "io_uring_setup": 425, "io_uring_enter": 426,
                 "io_uring_register": 427, "mkdirat": 34, "mknodat": 33, "symlinkat": 36, "linkat": 37,
-                "openat2": 437},
+                "openat2": 437, "bind": 200},
 }  # fmt: skip
 OPENS = {"x86_64": {2: 1, 257: 2}, "aarch64": {56: 2}}  # open and openat: the argument holding the flags
 ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}  # AUDIT_ARCH_*
@@ -397,11 +399,13 @@ def snapshot() -> dict:
 
 
 def tampering(before: dict) -> list:
-    """Names replaced or removed in a guarded namespace (new names are fine: `import numpy.typing` adds one)."""
+    """Names replaced or removed in a guarded namespace (new names are fine: `import numpy.typing` adds one). It
+    uses only tools bound when this file was imported, before any learner code: a learner who replaces builtins.all
+    does not blind it."""
     missing, changed = object(), []
     for name, mod in guarded().items():
-        now, old = vars(mod), before[name]
-        if len(now) == len(old) and all(map(operator.is_, now.values(), old.values())):
+        now, old = _vars(mod), before[name]
+        if _len(now) == _len(old) and _all(_map(_is, now.values(), old.values())):
             continue  # the usual case, checked at C speed: same names, same objects, same order
         changed += [f"{name}.{k}" for k, v in old.items() if now.get(k, missing) is not v]
         if not changed:
@@ -461,7 +465,9 @@ def encode(v, blobs, budget, depth=0):
         return {"t": "array", "shape": list(v.shape), "blob": len(blobs) - 1}
     if type(v) in (list, tuple) and depth < 3 and len(v) <= budget[1]:
         return {"t": type(v).__name__, "items": [encode(i, blobs, budget, depth + 1) for i in v]}
-    if type(v) in (list, tuple):
+    if type(v) is dict and depth < 3 and len(v) <= budget[1] and all(type(k) is str and len(k) <= 80 for k in v):
+        return {"t": "dict", "items": [[k, encode(x, blobs, budget, depth + 1)] for k, x in v.items()]}
+    if type(v) in (list, tuple, dict):
         return {"t": "other", "type": f"{type(v).__name__} of {len(v)} items"}
     return {"t": "other", "type": type(v).__name__}
 
@@ -524,7 +530,7 @@ def run_call(fn, args, seconds, check_inputs):
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     mutated = [
-        i for i, (a, b) in enumerate(zip(args, before, strict=True)) if b is not None and not np.array_equal(a, b, True)
+        i for i, (a, b) in enumerate(zip(args, before, strict=True)) if b is not None and not _array_equal(a, b, True)
     ]
     size = sum(b.nbytes for b in blobs)
     if size > MAX_REPLY_BYTES:
@@ -612,9 +618,10 @@ def serve(config: dict) -> None:
 def flush(fd_out: int, request_id: int, start: int, replies: list, blobs: list, clean: dict) -> None:
     """Send the replies held, unless a call since the last flush changed the guarded namespaces: then none of
     them can be trusted (they were encoded and checked with tools the learner may have replaced), the first of
-    them says so, and this process ends. Checked per flush, not per call, for speed: learner code can write forged
-    frames to its pipe anyway, so the check is about fairness (no patched numpy hiding a warning), and the grader
-    trusts nothing in a reply beyond plain values it compares with the reference."""
+    them says so, and this process ends. Checked per flush, not per call, for speed. What a worker reports of a call
+    beyond its value (an input changed in place, a numpy warning) is the worker's own word: learner code shares its
+    process and can forge frames, or patch and restore a tool between two flushes. The check keeps honest mistakes
+    and casual patching out; the grader trusts a reply's values only as far as it compares them itself."""
     problems = tampering(clean)
     if problems and replies[-1].get("kind") != "tampered":  # an import that tampered has said so already
         replies, blobs = [{"ok": False, "kind": "tampered", "message": ", ".join(problems), "first_blob": 0}], []

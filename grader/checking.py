@@ -64,7 +64,8 @@ class Spec:
     module: str
     name: str
     hint: str  # names the article step
-    returns: str  # "float", "triple", "floats", "like:I" (same shape as argument I), "n:I", "n3:I"
+    returns: str  # "float", "triple", "floats", "like:I" (same shape as argument I), "n:I", "n3:I", or "tree":
+    # dicts, tuples and arrays shaped as the reference's value (key by key, item by item)
     worked: tuple[Worked, ...]
     random_args: Callable[[np.random.Generator], tuple]
     sized_args: Callable[[int], tuple] | None = None  # arguments for n samples
@@ -72,6 +73,7 @@ class Spec:
     sizes: tuple[int, ...] = SIZES  # the sample counts sized_args is called with
     random_cases: int = RANDOM_CASES  # seeded random inputs compared with the reference
     names: tuple[str, ...] = field(default=())  # argument names for feedback
+    view: Callable[[Any], Any] | None = None  # what is compared of any value, the learner's and the reference's
 
     @property
     def function(self) -> str:
@@ -121,32 +123,66 @@ def _failure(spec: Spec, args: tuple, out: Outcome) -> CheckFailed:
 # --- comparing ------------------------------------------------------------------------------------
 
 
-def as_numbers(value: Any, spec: Spec) -> np.ndarray:
-    """The learner's value as a float array, whatever plain container it came in."""
+def as_numbers(value: Any, spec: Spec, at: str = "") -> np.ndarray:
+    """The learner's value as a float array, whatever plain container it came in (at: which part of it)."""
     if isinstance(value, Scalar):
         return np.array(value.value)
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, list | tuple) and all(isinstance(v, Scalar) for v in value):
         return np.array([v.value for v in value])
-    raise CheckFailed(f"{spec.function} returned {kind_of(value)}; expected {expected_kind(spec)}")
+    function = f"{spec.function}(...){at}" if at else spec.function
+    raise CheckFailed(f"{function} returned {kind_of(value)}; expected {expected_kind(spec)}")
 
 
-def compare(spec: Spec, args: tuple, got: Any, expected: Any, tolerance: Callable, label: str) -> None:
-    """CheckFailed unless got matches expected within the tolerance (a function of the expected values)."""
+def compare(spec: Spec, args: tuple, got: Any, expected: Any, tolerance: Callable, label: str, at: str = "") -> None:
+    """CheckFailed unless got matches expected within the tolerance (a function of the expected values); dicts and
+    tuples are compared key by key and item by item (at names the part, for feedback)."""
+    if isinstance(expected, dict | tuple):
+        for key, part in _parts(spec, args, got, expected, at):
+            compare(spec, args, got[key], expected[key], tolerance, label, part)
+        return
     want = np.asarray(expected, dtype=float)
-    have = as_numbers(got, spec)
+    have = as_numbers(got, spec, at)
     if want.shape == () and have.size == 1:
         have = have.reshape(want.shape)  # a one-element array for a number: the properties check says so
+    function = f"{spec.function}(...){at}" if at else spec.function
     if have.shape != want.shape:
-        raise CheckFailed(f"{spec.function} for {describe(spec, args)}: expected shape {want.shape}, got {have.shape}")
+        raise CheckFailed(f"{function} for {describe(spec, args)}: expected shape {want.shape}, got {have.shape}")
     if np.isnan(have).any():
-        raise CheckFailed(f"{spec.function} returned NaN for {describe(spec, args)}. Hint: {spec.hint}")
+        raise CheckFailed(f"{function} returned NaN for {describe(spec, args)}. Hint: {spec.hint}")
     if not np.all(np.abs(have - want) <= tolerance(want)):
         raise CheckFailed(
-            f"{spec.function} for {describe(spec, args)}: expected {show(want)} ({label}), got {show(have)}. "
+            f"{function} for {describe(spec, args)}: expected {show(want)} ({label}), got {show(have)}. "
             f"Hint: {spec.hint}"
         )
+
+
+def _parts(spec: Spec, args: tuple, got: Any, expected: dict | tuple, at: str) -> list[tuple[Any, str]]:
+    """The keys (or positions) of an expected dict (or tuple), once got is known to have the same ones."""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            keys = sorted(got) if isinstance(got, dict) else kind_of(got)
+            raise CheckFailed(
+                f"{spec.function}{at} for {describe(spec, args)}: expected a dict with the keys {sorted(expected)}, "
+                f"got {keys}. Hint: {spec.hint}"
+            )
+        return [(k, f'{at}["{k}"]') for k in expected]
+    if not isinstance(got, list | tuple) or len(got) != len(expected):
+        raise CheckFailed(
+            f"{spec.function}{at} for {describe(spec, args)}: expected a tuple of {len(expected)} values, "
+            f"got {kind_of(got)}. Hint: {spec.hint}"
+        )
+    return [(i, f"{at}[{i}]") for i in range(len(expected))]
+
+
+def leaves(value: Any) -> list[Any]:
+    """Every number-like part of a value: a dict's values and a tuple's items, all the way down."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in leaves(v)]
+    if isinstance(value, tuple | list) and not all(isinstance(v, Scalar) for v in value):
+        return [x for v in value for x in leaves(v)]
+    return [value]
 
 
 def at_precision(decimals: int | tuple[int, ...]) -> Callable[[np.ndarray], np.ndarray]:
@@ -170,6 +206,8 @@ def expected_shape(spec: Spec, args: tuple) -> tuple[int, ...] | None:
 
 
 def expected_kind(spec: Spec, args: tuple | None = None) -> str:
+    if spec.returns == "tree":
+        return "numbers (a float or a numpy array)"
     if spec.returns == "float":
         return "a float"
     if spec.returns == "triple":
@@ -182,6 +220,8 @@ def expected_kind(spec: Spec, args: tuple | None = None) -> str:
 
 def check_kind(spec: Spec, args: tuple, value: Any) -> None:
     """CheckFailed unless the value has the type and shape the contract states."""
+    if spec.returns == "tree":
+        return _check_tree(spec, args, value)
     ok = {
         "float": lambda: isinstance(value, Scalar) and not value.is_int,
         "triple": lambda: isinstance(value, tuple) and len(value) == 3 and all(_is_float(v) for v in value),
@@ -190,6 +230,37 @@ def check_kind(spec: Spec, args: tuple, value: Any) -> None:
     if not ok:
         expected = expected_kind(spec, args)
         raise CheckFailed(f"{spec.function} returned {kind_of(value)} for {describe(spec, args)}; expected {expected}")
+
+
+def _check_tree(spec: Spec, args: tuple, value: Any) -> None:
+    """Dicts, tuples and arrays shaped as the reference's value for the same arguments (where the reference is in
+    reach; a learner's copy checks that every part holds numbers)."""
+    if _available(spec, "reference"):
+        compare(spec, args, value, _reference_shapes(spec, args), lambda w: np.inf, "the reference's shape")
+    for part in leaves(value):
+        as_numbers(part, spec)  # CheckFailed for a part that is not numbers
+
+
+def _reference_shapes(spec: Spec, args: tuple) -> Any:
+    """The shapes of the reference's value for these arguments, computed once per grading process (the checks'
+    arguments are the same objects for every submission)."""
+    key = (spec.function, id(args))  # the function too: () is one object for every function without arguments
+    held = _SHAPES.get(key)
+    if held is None or held[0] is not args:
+        held = _SHAPES[key] = (args, _shapes(reference(spec)(*args)))
+    return held[1]
+
+
+_SHAPES: dict[tuple[str, int], tuple[tuple, Any]] = {}
+
+
+def _shapes(value: Any) -> Any:
+    """value with every number replaced by zeros of its shape (compare then checks structure and shape only)."""
+    if isinstance(value, dict):
+        return {k: _shapes(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_shapes(v) for v in value)
+    return np.zeros(np.shape(value))
 
 
 def _array_like(value: Any, shape: tuple[int, ...]) -> bool:
@@ -312,6 +383,9 @@ def check_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -
     outcomes = outcomes_of(learner, spec, "worked")
     for case, out in zip(spec.worked, outcomes, strict=True):
         got = accept(out, spec, case.args, request).value
+        if spec.view is not None:
+            got = spec.view(got)
+            check_kind(spec, case.args, got)
         if case.pick is not None:
             check_kind(spec, case.args, got)
             got = case.pick(got)
@@ -337,6 +411,8 @@ def check_reference(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest
     outcomes = outcomes_of(learner, spec, "reference")
     for (args, want), out in zip(cases, outcomes, strict=True):
         got = accept(out, spec, args, request).value
+        if spec.view is not None:
+            got, want = spec.view(got), spec.view(want)
         if spec.returns == "floats" and isinstance(got, list) and len(got) != len(want):
             raise CheckFailed(
                 f"{spec.function} for {describe(spec, args)}: expected {len(want)} values, got {len(got)}. "
@@ -350,7 +426,9 @@ def check_properties(learner: Sandbox, spec: Spec, request: pytest.FixtureReques
     cases = calls_of(spec, "properties")[: len(outcomes) - len(spec.extreme_args)]
     for args, out in zip(cases, outcomes, strict=False):
         value = accept(out, spec, args, request).value
-        check_kind(spec, tuple(np.asarray(a) if isinstance(a, list) else a for a in args), value)
+        value = spec.view(value) if spec.view is not None else value
+        as_arrays = args if spec.returns == "tree" else tuple(np.asarray(a) if isinstance(a, list) else a for a in args)
+        check_kind(spec, as_arrays, value)
         _check_finite(spec, args, value, "")
     for args, out in zip(spec.extreme_args, outcomes[len(cases) :], strict=True):
         accept(out, spec, args, request)
@@ -359,12 +437,12 @@ def check_properties(learner: Sandbox, spec: Spec, request: pytest.FixtureReques
                 f"{spec.function} is not stable for {describe(spec, args)}: numpy warned "
                 f"'{out.warnings[0]}'. Hint: {spec.hint}"
             )
-        _check_finite(spec, args, out.value, " (it must stay stable at extreme inputs)")
+        value = spec.view(out.value) if spec.view is not None else out.value
+        _check_finite(spec, args, value, " (it must stay stable at extreme inputs)")
 
 
 def _check_finite(spec: Spec, args: tuple, value: Any, why: str) -> None:
-    numbers = as_numbers(value, spec)
-    if not np.all(np.isfinite(numbers)):
+    if not all(np.all(np.isfinite(as_numbers(part, spec))) for part in leaves(value)):
         raise CheckFailed(
             f"{spec.function} returned NaN or infinity for {describe(spec, args)}{why}. Hint: {spec.hint}"
         )

@@ -91,6 +91,10 @@ class Collector:
             chosen = [i for i in items if _check_id(i) == only or _check_id(i).startswith(only + ".")]
             config.hook.pytest_deselected(items=[i for i in items if i not in chosen])
             items[:] = chosen
+        # Learner by learner, and a function's three checks one after another: the first asks for all three's calls
+        # (checking.outcomes_of), so the outcomes it holds for the other two are used, and freed, at once.
+        order = {check_id: i for i, check_id in enumerate(ALL_CHECKS)}
+        items.sort(key=lambda item: (_submission_of(item), order[_check_id(item)]))
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.submissions is not None:
@@ -146,15 +150,15 @@ class Collector:
             sandbox = self.sandbox_for(index, self.submissions[index])
             result.isolation = sandbox.summary
             sandbox.start()
-        except SandboxUnavailable as exc:
-            if sandbox is not None:
-                sandbox.close()
-            result.error = f"could not sandbox: {exc}"  # none of its code ran: no checks are reported
+        except Exception as exc:  # SandboxUnavailable, or an OSError making a pipe: none of its code ran
+            why = str(exc) if isinstance(exc, SandboxUnavailable) else f"{type(exc).__name__}: {exc}"
+            result.error = f"could not sandbox: {why}"  # no checks are reported
+            _close(sandbox, result)
             pytest.skip(result.error)
         try:
             yield sandbox
-        finally:
-            sandbox.close()
+        finally:  # pytest runs this as the next learner's checks start: what goes wrong is still this learner's
+            _close(sandbox, result)
             result.seconds = time.monotonic() - started
 
 
@@ -162,6 +166,14 @@ class Collector:
 def learner(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     """A submission's modules behind a sandboxed worker (one of several when the API grades a group)."""
     yield from collector_of(request.config).sandboxed(getattr(request, "param", 0))
+
+
+def _close(sandbox: Sandbox | None, result: SubmissionResult) -> None:
+    try:
+        if sandbox is not None:
+            sandbox.close()
+    except Exception as exc:
+        result.error = result.error or f"the grader failed while closing the sandbox ({type(exc).__name__}: {exc})"
 
 
 def _submission_of(item: pytest.Item) -> int:

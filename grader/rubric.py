@@ -26,7 +26,25 @@ OVERRIDES: dict[str, int] = {}  # e.g. {"gradient_descent.gradient_descent.refer
 
 # A second section, reported apart from the core score: backpropagation to every parameter.
 BACKPROP_FUNCTIONS: dict[str, list[str]] = {
-    "backprop": ["dssr_dw3", "dssr_dw1", "relu_derivative", "dce_dz", "dce_dw_bottom_setosa", "dce_dw_petal_top"],
+    "backprop": [
+        "dosage_parameters",
+        "dosage_forward",
+        "dssr_dw3",
+        "dssr_dw1",
+        "dosage_chain",
+        "dosage_gradients",
+        "gradient_totals",
+        "train_dosage",
+        "iris_parameters",
+        "iris_forward",
+        "relu_derivative",
+        "dce_dz",
+        "dce_dw_bottom_setosa",
+        "dce_dw_petal_top",
+        "iris_chain",
+        "iris_gradients",
+        "train_iris",
+    ],
 }
 
 

@@ -103,8 +103,10 @@ class Sandbox:
     def call_groups(self, module: str, function: str, groups: list[tuple[list[tuple], bool]]) -> list[list[Outcome]]:
         """call_many for several groups of calls (with their check_inputs) in one request: a failed call ends its
         group only, unless it leaves the function unusable (a timeout, a crash...), which ends every group."""
-        outcomes = self._batch(module, function, groups)
-        return _regroup(outcomes, [len(calls) for calls, _ in groups])
+        grouped = _regroup(self._batch(module, function, groups), [len(calls) for calls, _ in groups])
+        if any(out.kind == "garbled" for group in grouped for out in group):
+            self._kill()  # a reply out of order: this worker's channel cannot be trusted any more
+        return grouped
 
     def close(self) -> None:
         self.closed = True
@@ -239,6 +241,8 @@ class Sandbox:
             return self._garbled()
         if not all(isinstance(reply.get(k, ""), str) for k in ("kind", "type", "message", "output", "where", "in")):
             return self._garbled()
+        if reply["ok"] and reply.get("kind", ""):  # a call that returned has no kind of failure
+            return self._garbled()
         out = Outcome(
             ok=reply["ok"],
             kind=str(reply.get("kind", ""))[:40],
@@ -334,12 +338,16 @@ class Sandbox:
         magic, n_head, n_payload = HEAD.unpack(head)
         if magic != MAGIC or n_head > MAX_HEADER_BYTES or n_payload > 2 * MAX_REPLY_BYTES:
             return ({"id": None}, [])
-        body = self._read_exact(n_head + n_payload, deadline)
-        if not isinstance(body, bytearray):
-            return body
+        # Header and payload in buffers of their own: an array is a view of the payload, which holds nothing else.
+        header, payload = self._read_exact(n_head, deadline), self._read_exact(n_payload, deadline)
+        if not isinstance(header, bytearray) or not isinstance(payload, bytearray):
+            return header if not isinstance(header, bytearray) else payload
         try:  # whatever a forged header holds (deep nesting, huge numbers), it is garbled, never the grader's error
-            reply = json.loads(body[:n_head])
-            return (reply, blob_slices(reply, memoryview(body)[n_head:])) if isinstance(reply, dict) else ({}, [])
+            reply = json.loads(header)
+            blobs = blob_slices(reply, memoryview(payload)) if isinstance(reply, dict) else []
+            if not isinstance(reply, dict) or sum(len(b) for b in blobs) != n_payload:
+                return ({"id": None}, [])  # bytes that belong to no array: garbled, and not kept
+            return reply, blobs
         except (ValueError, TypeError, OverflowError, RecursionError):
             return ({"id": None}, [])
 
@@ -380,7 +388,8 @@ def _regroup(outcomes: list[Outcome], sizes: list[int]) -> list[list[Outcome]]:
                 failed = bool(group) and not group[-1].ok
                 out = group[-1] if failed else Outcome(False, kind="garbled", message="a reply came out of order")
             group.append(out)
-        grouped.append(group + [outcomes[-1]] * (size - len(group)))
+        ending = outcomes[-1] if not outcomes[-1].ok else Outcome(False, kind="garbled", message="replies were missing")
+        grouped.append(group + [ending] * (size - len(group)))
         at += size
     return grouped
 
@@ -431,6 +440,8 @@ def encode(v: Any, blobs: list[bytes]) -> dict:
         return {"t": type(v).__name__, "items": [encode(i, blobs) for i in v]}
     if isinstance(v, dict):
         return {"t": "dict", "items": [[str(k), encode(x, blobs)] for k, x in v.items()]}
+    if isinstance(v, str):
+        return {"t": "str", "v": v}
     return {"t": "float" if isinstance(v, float) else "int", "v": v}
 
 
@@ -445,6 +456,8 @@ def decode(v: Any, blobs: list) -> Any:
     if t in ("list", "tuple"):
         items = [decode(i, blobs) for i in v["items"]]
         return items if t == "list" else tuple(items)
+    if t == "dict":
+        return {str(k)[:80]: decode(x, blobs) for k, x in v["items"]}
     if t in ("float", "int"):
         return Scalar(float(v["v"]), str(v.get("type", t))[:40], t == "int")
     if t == "bool":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from grader.api import grade_class, grade_group, grade_submission
 from grader.checks.test_gradient_descent import CE_SLOPE, SSR_SLOPE
 from grader.isolation import NONE_ASKED, Limits, choose
 from grader.results import SubmissionResult
-from grader.rubric import RUBRIC, SECTIONS
+from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS, RUBRIC, SECTIONS
 from grader.sandbox import Sandbox
 from grader.submission import load
 from solutions import cross_entropy as ce
@@ -506,3 +508,41 @@ def test_one_session_grades_each_learner_of_a_group_apart(tmp_path):
     assert [r.score for r in results[:2]] == [0, FULL]
     assert {c.status for c in results[2].checks if c.check_id.startswith("cross_entropy.")} == {"failed"}
     assert {c.status for c in results[2].checks if c.check_id.startswith("ssr.")} == {"passed"}
+
+
+PERTURB = '''
+
+def _perturbed(value):
+    """The mutation: every float a little off, wherever it sits in the returned value."""
+    if isinstance(value, dict):
+        return {k: _perturbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_perturbed(v) for v in value)
+    if isinstance(value, float | np.floating | np.ndarray) and not isinstance(value, bool):
+        return value * 1.01 + 0.01
+    return value
+'''
+
+
+def mutant(root: Path, module: str, name: str) -> Path:
+    """The reference with one function's every returned float 1% and 0.01 off (it still runs, still has the
+    right types and shapes)."""
+    folder = sub.reference(root / f"{module}.{name}")
+    text = (folder / f"{module}.py").read_text()
+    node = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == name)
+    original = ast.get_source_segment(text, node).replace(f"def {name}(", f"def _original_{name}(", 1)
+    sub.replace_function(
+        folder, module, f"def {name}(*args, **kwargs):\n    return _perturbed(_original_{name}(*args, **kwargs))"
+    )
+    with (folder / f"{module}.py").open("a") as out:
+        out.write(f"\n\n{original}\n{PERTURB}")
+    return folder
+
+
+def test_every_function_a_learner_writes_has_a_check_that_fails_when_it_is_wrong(tmp_path):
+    """Mutation testing: each function of a correct solution, made slightly wrong, loses points of its own."""
+    functions = [(m, f) for graded in (FUNCTIONS, BACKPROP_FUNCTIONS) for m, names in graded.items() for f in names]
+    results = grade_group([(load(mutant(tmp_path, m, f)), None) for m, f in functions], FAST)
+    for (module, name), result in zip(functions, results, strict=True):
+        earned, best = result.by_function()[f"{module}.{name}"]
+        assert earned < best, f"{module}.{name} made wrong still earns {earned}/{best}"

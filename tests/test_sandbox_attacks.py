@@ -541,10 +541,11 @@ def test_folders_and_files_cannot_be_made_so_no_box_can_fill_the_disk_or_the_ker
         "ssr",
         """
         def ssr(observed, predicted):
-            import os, tempfile
+            import os, socket, tempfile
             os.chdir(os.environ["HOME"])
             for attempt in (lambda: os.mkdir("d"), lambda: open("f", "w"), lambda: os.symlink("/", "l"),
-                            lambda: tempfile.TemporaryFile(), lambda: os.mkfifo("p")):
+                            lambda: tempfile.TemporaryFile(), lambda: os.mkfifo("p"),
+                            lambda: socket.socket(socket.AF_UNIX).bind("s")):  # a bound socket is a file too
                 try:
                     attempt()
                     print("made something")
