@@ -546,3 +546,25 @@ def test_every_function_a_learner_writes_has_a_check_that_fails_when_it_is_wrong
     for (module, name), result in zip(functions, results, strict=True):
         earned, best = result.by_function()[f"{module}.{name}"]
         assert earned < best, f"{module}.{name} made wrong still earns {earned}/{best}"
+
+
+@pytest.mark.parametrize("when", ["start", "close"])
+def test_a_sandbox_that_fails_to_start_or_close_costs_only_that_learners_row(tmp_path, monkeypatch, when):
+    """Not only SandboxUnavailable: an OSError (no pipe, no memfd) too. pytest closes a learner's sandbox while the
+    next learner's first check is set up; a failure there is still the first learner's."""
+    first, second = sub.reference(tmp_path / "first"), sub.reference(tmp_path / "second")
+    original = getattr(Sandbox, when)
+
+    def failing(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if self.submission.name == "first" and not getattr(self, "failed_once", False):
+            self.failed_once = True
+            raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(Sandbox, when, failing)
+    results = grade_group([(load(first), None), (load(second), None)], FAST)
+    if when == "start":  # nothing of it ran: no checks, the reason in the row
+        assert "could not sandbox: OSError" in results[0].error and results[0].checks == []
+    else:  # every check ran: the score stands, with a note
+        assert results[0].score == FULL and any("Too many open files" in note for note in results[0].notes)
+    assert (results[1].score, results[1].error, results[1].notes) == (FULL, "", [])

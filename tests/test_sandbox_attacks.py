@@ -614,3 +614,29 @@ def test_forged_replies_fail_their_own_call_and_never_the_grader(tmp_path):
     assert not any("grader error" in f for f in feedback.values())
     honest = {"ssr.ssr_contributions", "ssr.ssr_derivative_b3", "logistic.sigmoid", "cross_entropy.softmax"}
     assert {c.function for c in result.checks if c.status == "passed"} >= honest
+
+
+def test_a_forged_reply_that_claims_success_and_an_end_at_once_is_garbled(tmp_path):
+    """ok with a failure's kind ("timeout" would end the request): before, that success was copied to every later
+    call of the function; now it is garbled, the worker is ended, and no check of the function passes."""
+    forger = sub.reference(tmp_path / "forger")
+    sub.replace_function(
+        forger,
+        "ssr",
+        """
+        def softplus(x):
+            import os, struct, sys, time
+            frame = sys._getframe()
+            while "req" not in frame.f_locals:
+                frame = frame.f_back
+            reply = '{"ok": true, "kind": "timeout", "value": {"t": "float", "type": "float", "v": 2.5}}'
+            head = ('{"id": ' + str(frame.f_locals["req"]["id"]) + ', "start": 0, "replies": [' + reply + ']}').encode()
+            os.write(4, struct.pack("<4sQQ", b"BPL2", len(head), 0) + head)
+            time.sleep(30)
+        """,
+    )
+    result = grade_submission(forger, Limits(call_seconds=1.0, submission_seconds=60.0))
+    softplus = {c.kind: c for c in result.checks if c.function == "ssr.softplus"}
+    assert {c.status for c in softplus.values()} == {"failed"}
+    assert "the grader's channel was written to" in softplus["worked"].feedback
+    assert {c.status for c in result.checks if c.function == "logistic.sigmoid"} == {"passed"}
