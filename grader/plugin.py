@@ -203,13 +203,14 @@ def _check_result(item: pytest.Item, exc: BaseException | None) -> CheckResult:
     check_id = _check_id(item)
     best = ALL_CHECKS[check_id]
     printed = getattr(item, "learner_output", "")
+    advice = tuple(getattr(item, "advice", ()))
     if exc is None:
-        return CheckResult(check_id, best, best, "passed", output=printed)
+        return CheckResult(check_id, best, best, "passed", output=printed, advice=advice)
     if isinstance(exc, pytest.skip.Exception):
         return CheckResult(check_id, 0, best, "unavailable", feedback=exc.msg)
     if isinstance(exc, NotImplementedYet):
         return CheckResult(check_id, 0, best, "not_implemented", feedback=str(exc), output=printed)
     if isinstance(exc, CheckFailed):
-        return CheckResult(check_id, 0, best, "failed", str(exc), printed, exc.module_error)
+        return CheckResult(check_id, 0, best, "failed", str(exc), printed, exc.module_error, advice)
     # Anything else is a fault in the check itself: report it plainly, never as the learner's fault.
     return CheckResult(check_id, 0, best, "failed", feedback=f"grader error: {type(exc).__name__}: {exc}")

@@ -47,7 +47,7 @@ def _function_lines(result: SubmissionResult, function: str, points: tuple[int, 
     lines = [row]
     for c in failed:
         lines += [f"    {c.kind:<12}{c.feedback}", *(f"        {line}" for line in printed(c.output).splitlines())]
-    return lines
+    return lines + [f"    {'advice':<12}{line}" for c in checks for line in c.advice]
 
 
 def _footer(result: SubmissionResult, sections: set[str]) -> list[str]:

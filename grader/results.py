@@ -21,6 +21,7 @@ class CheckResult:
     feedback: str = ""  # one line: for which input, expected vs got, and a hint; empty when passed
     output: str = ""  # what the learner's code printed, capped
     module_error: str = ""  # set when the function's whole module failed: "could not be imported: SyntaxError ..."
+    advice: tuple[str, ...] = ()  # "not graded: ..." lines: worth fixing, worth no points (no docstring promises it)
 
     @property
     def function(self) -> str:
@@ -110,7 +111,7 @@ def _gradescope_test(c: CheckResult) -> dict[str, Any]:
     test = {
         "name": c.check_id,
         "status": "passed" if c.status == "passed" else "failed",
-        "output": "\n".join(x for x in (c.feedback, printed(c.output)) if x),
+        "output": "\n".join(x for x in (c.feedback, *c.advice, printed(c.output)) if x),
         "visibility": "visible",
     }
     if section_of(c.check_id) == "core":

@@ -568,3 +568,24 @@ def test_a_sandbox_that_fails_to_start_or_close_costs_only_that_learners_row(tmp
     else:  # every check ran: the score stands, with a note
         assert results[0].score == FULL and any("Too many open files" in note for note in results[0].notes)
     assert (results[1].score, results[1].error, results[1].notes) == (FULL, "", [])
+
+
+def test_a_solution_written_literally_from_the_docstrings_gets_full_marks():
+    """tests/literal/ does what each docstring says with plain numpy, nothing more: every point, and advice (worth
+    nothing) where it stops short of the reference's robustness: plain lists, a probability of 0."""
+    result = grade_submission(Path(__file__).with_name("literal"), FAST)
+    assert (result.score, result.section("backprop"), result.error) == (FULL, (BACKPROP, BACKPROP), "")
+    advice = {c.function: " ".join(c.advice) for c in result.checks if c.advice}
+    assert "turns a list into an array" in advice["ssr.ssr"]
+    assert "clipping p into [1e-12, 1]" in advice["cross_entropy.cross_entropy"]
+    assert all(line.startswith("not graded: ") for c in result.checks for line in c.advice)
+
+
+def test_changing_an_input_in_place_is_advice_and_costs_nothing(tmp_path):
+    folder = sub.reference(tmp_path / "in_place")
+    source = "def da_dz(a):\n    out = a * (1 - a)\n    if isinstance(a, np.ndarray):\n        a[...] = 0.0\n    return out"
+    sub.replace_function(folder, "logistic", source)
+    result = grade_submission(folder, FAST)
+    checks = [c for c in result.checks if c.function == "logistic.da_dz"]
+    assert {c.status for c in checks} == {"passed"} and result.score == FULL
+    assert any("changed its input a in place" in line for c in checks for line in c.advice)

@@ -60,6 +60,7 @@ SPECS = [
         lambda rng: (rng.normal(0, 4, (int(rng.integers(1, 12)), 3)),),
         sized_args=lambda n: (np.tile([1.0, 2.0, 3.0], (n, 1)),),
         extreme_args=((np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]]),),),
+        extremes_graded=True,  # the docstring promises z = ±1000
         names=("raw",),
     ),
     Spec(
@@ -74,6 +75,7 @@ SPECS = [
         probabilities,
         sized_args=sized_probabilities,
         extreme_args=((np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]]), np.array([0, 1])),),
+        stable_hint="clipping p into [1e-12, 1] before the log keeps a probability of 0 from giving infinity",
         names=PAIR,
     ),
     Spec(

@@ -44,6 +44,7 @@ SPECS = [
         lambda rng: (rng.normal(0, 5, int(rng.integers(1, 12))),),
         sized_args=lambda n: (np.linspace(-30, 30, n),),
         extreme_args=((np.array([-1000.0, 1000.0]),),),
+        extremes_graded=True,  # the docstring promises z = ±1000
         names=("z",),
     ),
     Spec(
@@ -55,6 +56,7 @@ SPECS = [
         labels_and_activations,
         sized_args=sized_labels,
         extreme_args=EDGES,
+        extremes_graded=True,  # the docstring promises a = 0 and 1
         names=YA,
     ),
     Spec(
@@ -66,6 +68,7 @@ SPECS = [
         labels_and_activations,
         sized_args=sized_labels,
         extreme_args=EDGES,
+        stable_hint="clipping a into [1e-12, 1 - 1e-12] first keeps -y/a + (1 - y)/(1 - a) finite",
         names=YA,
     ),
     Spec(
@@ -104,6 +107,7 @@ SPECS = [
             0.3,
         ),
         extreme_args=((np.array([1.0, -1.0]), np.array([1.0, 2.0]), np.array([0.0, 1.0]), 1000.0, -1000.0, 1000.0),),
+        stable_hint="a sigmoid that cannot overflow (as logistic.sigmoid's docstring asks) keeps it finite",
         names=("x1", "x2", "y", "w1", "w2", "b"),
     ),
     Spec(

@@ -49,8 +49,8 @@ def dssr_dw1(dosage: ArrayLike, observed: ArrayLike, params: Mapping[str, float]
 
     The chain now has four links: dSSR/dy_hat, dy_hat/dtop = w3, dtop/dtop_in, and dtop_in/dw1 = x.
     In: dosages (n,), observed efficacies (n,), a parameter dict. Out: an array (n,).
-    Hint: the slope of softplus(t) = ln(1 + e^t) is e^t / (1 + e^t), the sigmoid (solutions.logistic
-    has a safe one; write your own or reuse exercises.logistic.sigmoid once you have solved it).
+    Hint: the slope of softplus(t) = ln(1 + e^t) is e^t / (1 + e^t), the sigmoid: reuse
+    exercises.logistic.sigmoid once you have written it.
     """
     raise NotImplementedError("dssr_dw1 is not implemented yet: multiply the four links of the chain rule")
 

@@ -32,7 +32,8 @@ def raw_outputs(petal_width: ArrayLike, sepal_width: ArrayLike, b3: float) -> np
 def softmax(raw: ArrayLike) -> np.ndarray:
     """Turn each row of raw outputs into probabilities: e^z_i / sum_j e^z_j.
 
-    In: an array (n, 3) (or one row (3,)). Out: the same shape; each row sums to 1.
+    In: an array (n, 3) (or one row (3,)). Out: the same shape; each row sums to 1, finite and without
+    a numpy warning even for z = -1000 or 1000 (the checks try both).
     Hint: subtracting the row's largest z first changes nothing in the result
     and keeps e^z from overflowing when z = 1000.
     """

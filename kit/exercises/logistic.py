@@ -9,7 +9,8 @@ from numpy.typing import ArrayLike
 def sigmoid(z: ArrayLike) -> np.ndarray:
     """The unit's activation a = 1 / (1 + e^-z), element by element.
 
-    In: a number or an array. Out: the same shape, values between 0 and 1.
+    In: a number or an array. Out: the same shape, values between 0 and 1, finite and without a numpy
+    warning even for z = -1000 or 1000 (the checks try both).
     Hint: e^-z overflows for z = -1000; use e^-|z| and pick the formula by the sign of z.
     """
     raise NotImplementedError("sigmoid is not implemented yet: 1 / (1 + e^-z) without overflow")
@@ -18,7 +19,8 @@ def sigmoid(z: ArrayLike) -> np.ndarray:
 def binary_cross_entropy(y: ArrayLike, a: ArrayLike) -> np.ndarray:
     """Each sample's loss: -(y ln a + (1 - y) ln(1 - a)).
 
-    In: labels y (0 or 1) and activations a, same shape. Out: that shape.
+    In: labels y (0 or 1) and activations a in [0, 1], same shape. Out: that shape, finite and without a
+    numpy warning even where a is exactly 0 or 1 (the checks try both).
     Hint: ln 0 is -infinity; clip a into [eps, 1 - eps] first.
     """
     raise NotImplementedError("binary_cross_entropy is not implemented yet: -(y ln a + (1 - y) ln(1 - a))")

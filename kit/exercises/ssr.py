@@ -11,7 +11,8 @@ from data import examples as ex  # noqa: F401  (the weights predict needs)
 def softplus(x: ArrayLike) -> np.ndarray:
     """The hidden nodes' activation, ln(1 + e^x), element by element.
 
-    In: a number or an array of any shape. Out: the same shape (a float for a number).
+    In: a number or an array of any shape. Out: the same shape (a float for a number), finite and
+    without a numpy warning even for x = -1000 or 1000 (the checks try both).
     Hint: e^x overflows for x = 1000; np.logaddexp(0, x) computes ln(e^0 + e^x) safely.
     """
     raise NotImplementedError("softplus is not implemented yet: compute ln(1 + e^x) without overflow")
