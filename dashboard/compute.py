@@ -177,14 +177,35 @@ def path_losses(method: Method, values: tuple[float, ...]) -> pd.DataFrame:
     return pd.DataFrame({"step": range(len(values)), "b3": values, "loss": [LOSS[method](v) for v in values]})
 
 
-def _growth_problem(old_loss: float, new_loss: float) -> str | None:
-    # A tiny tolerance so rounding at the minimum does not count as growth.
-    if new_loss > old_loss + 1e-12 * max(1.0, abs(old_loss)):
+SLOPE_FUNCTIONS = {"ssr": "ssr_contributions and ssr_derivative_b3",
+                   "ce": "cross_entropy_contributions_b3 and cross_entropy_derivative_b3",
+                   "sigmoid": "dloss_dz and gradients"}  # fmt: skip
+TINY_STEP = 1e-6  # a step this short cannot overshoot: if it raises the loss, the slope points the wrong way
+
+
+def _grew(old_loss: float, new_loss: float) -> bool:
+    return new_loss > old_loss + 1e-12 * max(1.0, abs(old_loss))  # rounding at the minimum is not growth
+
+
+def _growth_problem(old_loss: float, new_loss: float, tiny_step_loss: Callable[[], float], method: str) -> str | None:
+    """Why a step raised the loss: too large a step (divergence), or a slope with the wrong sign, told apart by
+    a tiny step in the same direction, which lowers the loss unless the slope points downhill."""
+    if not _grew(old_loss, new_loss):
+        return None
+    if _grew(old_loss, tiny_step_loss()):
         return (
-            f"Gradient descent diverged: the loss grew from {old_loss:.4g} to {new_loss:.4g}, "
-            "so the step overshot the minimum. Try a smaller learning rate."
+            f"The loss grew from {old_loss:.4g} to {new_loss:.4g}, and it grows even for a tiny step in the same "
+            "direction: the derivative's sign looks wrong, not the learning rate. A derivative points uphill, so "
+            f"moving against it goes downhill; check the signs in {SLOPE_FUNCTIONS[method]}."
         )
-    return None
+    return (
+        f"Gradient descent diverged: the loss grew from {old_loss:.4g} to {new_loss:.4g}, "
+        "so the step overshot the minimum. Try a smaller learning rate."
+    )
+
+
+def _tiny_step(value: float, slope: float) -> float:
+    return value - TINY_STEP * max(1.0, abs(value)) * float(np.sign(slope))
 
 
 def _range_problem(values: tuple[float, ...]) -> str | None:
@@ -205,7 +226,10 @@ def step(method: Method, value: float, learning_rate: float) -> Run:
     outside = _range_problem((row.new,))
     if outside:
         return Run((), False, outside)  # refused: the control could not hold the new value
-    return Run((row,), False, _growth_problem(LOSS[method](value), LOSS[method](row.new)))
+    grew = _growth_problem(
+        LOSS[method](value), LOSS[method](row.new), lambda: LOSS[method](_tiny_step(value, d)), method
+    )
+    return Run((row,), False, grew)
 
 
 @st.cache_data(show_spinner=False)
@@ -235,7 +259,9 @@ def descent(method: Method, start: float, learning_rate: float, max_steps: int) 
             raise _Diverged
         losses.append(LOSS[method](value))
         visited.append(value)  # an overshoot stays in the path so the learner sees where it landed
-        grew = len(losses) > 1 and _growth_problem(losses[-2], losses[-1])
+        grew = len(losses) > 1 and _growth_problem(
+            losses[-2], losses[-1], lambda: LOSS[method](_tiny_step(visited[-2], slopes[-1])), method
+        )
         if grew:
             problem.append(grew)
             raise _Diverged
@@ -361,6 +387,13 @@ def _sigmoid_update(params: Params, learning_rate: float) -> SigmoidRow:
     return SigmoidRow(params, grads, new, _sigmoid_loss(new))
 
 
+def _sigmoid_tiny(row: SigmoidRow) -> Callable[[], float]:
+    """The loss after a tiny step against the gradients, along their direction."""
+    g = np.asarray(row.gradients, dtype=float)  # (3,)
+    norm = float(np.linalg.norm(g)) or 1.0
+    return lambda: _sigmoid_loss(tuple(np.asarray(row.old) - TINY_STEP * g / norm))
+
+
 @st.cache_data(show_spinner=False)
 def sigmoid_step(params: Params, learning_rate: float) -> Run:
     """One update of w1, w2 and b with solutions.logistic.update; refused if it leaves the range."""
@@ -368,7 +401,7 @@ def sigmoid_step(params: Params, learning_rate: float) -> Run:
     outside = _range_problem(row.new)
     if outside:
         return Run((), False, outside)
-    return Run((row,), False, _growth_problem(_sigmoid_loss(row.old), row.loss_after))
+    return Run((row,), False, _growth_problem(_sigmoid_loss(row.old), row.loss_after, _sigmoid_tiny(row), "sigmoid"))
 
 
 @st.cache_data(show_spinner=False)
@@ -384,7 +417,7 @@ def sigmoid_descent(params: Params, learning_rate: float, max_steps: int) -> Run
         if outside:
             return Run(tuple(rows), False, outside)
         rows.append(row)
-        grew = _growth_problem(_sigmoid_loss(row.old), row.loss_after)
+        grew = _growth_problem(_sigmoid_loss(row.old), row.loss_after, _sigmoid_tiny(row), "sigmoid")
         if grew:
             return Run(tuple(rows), False, grew)
         params = row.new

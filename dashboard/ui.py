@@ -96,10 +96,21 @@ def b3_yours_totals(method: compute.Method, prefix: str, b3: float, learning_rat
     yours_totals(rows, key=f"{prefix}_yours_totals")
 
 
-def article_notes(heading: str, items: Sequence[tuple[str, str, float]], source: str = "article") -> None:
-    """A printed number beside ours, one per line: 'label: article -0.77 · computed -0.7732'."""
-    lines = [f"{label}: {source} {printed} · computed {computed:.4f}" for label, printed, computed in items]
+def article_notes(
+    heading: str, items: Sequence[tuple[str, str, float | None]], source: str = "article", why: str | None = None
+) -> None:
+    """A printed number beside ours, one per line: 'label: article -0.77 · computed -0.7732'; a number the run
+    never reached (it stopped early: why) shows as —."""
+    shown = [f"{computed:.4f}" if computed is not None else "—" for _, _, computed in items]
+    lines = [f"{label}: {source} {printed} · computed {c}" for (label, printed, _), c in zip(items, shown, strict=True)]
+    if why and "—" in shown:
+        lines.append(f"(not reached: {why})")
     st.caption(f"**{heading}**  \n" + "  \n".join(lines))
+
+
+def reached(run: compute.Run, index: int, field: str) -> float | None:
+    """A field of the run's index-th update (negative counts from the end), or None if the run stopped before it."""
+    return getattr(run.rows[index], field) if -len(run.rows) <= index < len(run.rows) else None
 
 
 def learning_controls(prefix: str) -> tuple[float, int]:
@@ -248,11 +259,27 @@ def b3_descent(method: compute.Method, prefix: str, start: float) -> None:
         st.caption("No steps yet: press Step for one update or Run to convergence for the whole descent.")
 
 
-def slope_check(analytic: Sequence[float], numeric: Sequence[float]) -> None:
-    """Explain, when it happens, why the formula and the finite difference disagree (a clipped loss)."""
-    if any(abs(a - n) > 1e-4 * max(1.0, abs(a)) for a, n in zip(analytic, numeric, strict=True)):
+def slope_check(analytic: Sequence[float], numeric: Sequence[float], method: str) -> None:
+    """Explain, when it happens, why the formula and the finite difference disagree: a sign error, a clipped loss
+    (only where the loss has probabilities to clip), or a formula that is simply off."""
+    pairs = [(a, n) for a, n in zip(analytic, numeric, strict=True) if abs(a - n) > 1e-4 * max(1.0, abs(a))]
+    if not pairs:
+        return
+    a, n = pairs[0]
+    if a * n < 0 and abs(a + n) <= 1e-4 * max(1.0, abs(a)):
+        st.warning(
+            f"The formula gives {a:.4f} and the finite difference of the loss {n:.4f}: the same size, the opposite "
+            f"sign. Check the signs in {compute.SLOPE_FUNCTIONS[method]}; with the sign flipped, gradient descent "
+            "walks uphill."
+        )
+    elif method != "ssr" and a * n >= 0:
         st.warning(
             "The formula and the finite difference disagree here. A probability is so close to 0 or 1 that the "
             "loss is clipped (at most 36.04 per sample, so that it stays finite); the clipped loss is flat, which "
             "is what the finite difference measures. The formula gives the slope of the loss without clipping."
+        )
+    else:
+        st.warning(
+            f"The formula gives {a:.4f} but the finite difference of the loss {n:.4f}. Check "
+            f"{compute.SLOPE_FUNCTIONS[method]} against the chain rule, link by link."
         )

@@ -201,3 +201,16 @@ def test_a_release_page_fed_a_wrong_shape_explains_instead_of_crashing(tmp_path)
     # The page ran to its end: the every-parameter sections, which need solutions/backprop.py, say so in one line.
     backprop_lines = [i for i in seen["views/cross_entropy.py"]["info"] if "reference's backprop module" in i]
     assert len(backprop_lines) == 1 and "exercises/backprop.py" in backprop_lines[0]
+
+
+def test_a_release_page_fed_a_flipped_derivative_names_the_sign_and_the_functions(tmp_path):
+    release = build_release(tmp_path / "release")
+    sub.reference(release / "exercises")
+    flipped = (
+        "def ssr_derivative_b3(observed, predicted):\n    return -float(np.sum(ssr_contributions(observed, predicted)))"
+    )
+    sub.replace_function(release / "exercises", "ssr", flipped)
+    seen = pages_in(release, ["views/ssr.py"])["views/ssr.py"]
+    assert not seen["exceptions"] and not seen["errors"], seen
+    assert len(seen["warnings"]) == 1 and "the opposite sign" in seen["warnings"][0]
+    assert "ssr_derivative_b3" in seen["warnings"][0] and "clipped" not in seen["warnings"][0]

@@ -100,3 +100,22 @@ def test_boundary_points_lie_where_z_is_zero(w1, w2, b):
         assert line.empty
     else:
         assert np.allclose(w1 * line["x1"] + w2 * line["x2"] + b, 0.0)
+
+
+@pytest.mark.parametrize("method", ["ssr", "ce"])
+def test_a_flipped_slope_is_told_apart_from_a_learning_rate_that_is_too_large(method, monkeypatch):
+    start = {"ssr": ex.SSR_START_B3, "ce": ex.CE_START_B3}[method]
+    too_large = compute.descent.__wrapped__(method, start, 5.0, ex.MAX_STEPS)
+    assert "Try a smaller learning rate" in too_large.problem and "sign" not in too_large.problem
+    right = compute.SLOPE[method]
+    monkeypatch.setitem(compute.SLOPE, method, lambda b3: -right(b3))  # a learner's sign error
+    flipped = compute.descent.__wrapped__(method, start, 0.05, 100)  # a step far too short to overshoot
+    assert "the derivative's sign looks wrong" in flipped.problem and compute.SLOPE_FUNCTIONS[method] in flipped.problem
+    assert "smaller learning rate" not in flipped.problem
+
+
+def test_a_flipped_sigmoid_gradient_is_told_apart_too(monkeypatch):
+    right = compute._sigmoid_gradients
+    monkeypatch.setattr(compute, "_sigmoid_gradients", lambda params: tuple(-g for g in right(params)))
+    run = compute.sigmoid_descent.__wrapped__(ex.SIGMOID_START, 0.01, 50)
+    assert "the derivative's sign looks wrong" in run.problem and "dloss_dz and gradients" in run.problem

@@ -583,7 +583,9 @@ def test_a_solution_written_literally_from_the_docstrings_gets_full_marks():
 
 def test_changing_an_input_in_place_is_advice_and_costs_nothing(tmp_path):
     folder = sub.reference(tmp_path / "in_place")
-    source = "def da_dz(a):\n    out = a * (1 - a)\n    if isinstance(a, np.ndarray):\n        a[...] = 0.0\n    return out"
+    source = (
+        "def da_dz(a):\n    out = a * (1 - a)\n    if isinstance(a, np.ndarray):\n        a[...] = 0.0\n    return out"
+    )
     sub.replace_function(folder, "logistic", source)
     result = grade_submission(folder, FAST)
     checks = [c for c in result.checks if c.function == "logistic.da_dz"]

@@ -68,7 +68,7 @@ left.metric("dCE/db3 = sum of the terms", f"{total:.4f}")
 right.metric("central finite difference", f"{numeric:.4f}")
 slope_ask = Ask("cross_entropy", "cross_entropy_derivative_b3", (p, observed), ())
 ui.b3_yours_totals("ce", PREFIX, b3, lr, [("dCE/db3", slope_ask, total)])
-ui.slope_check([total], [numeric])
+ui.slope_check([total], [numeric], "ce")
 ui.article_notes("Slope at b3 = -2", [("dCE/db3", "-0.77", compute.slope("ce", START))])
 
 st.subheader("Total cross-entropy against b3")
@@ -80,10 +80,14 @@ st.markdown(
     f"Run repeats until a step would be smaller than {ex.MIN_STEP_SIZE}."
 )
 ui.b3_descent("ce", PREFIX, START)
-article_run = compute.descent("ce", START, LR, ex.MAX_STEPS).rows
+article_run = compute.descent("ce", START, LR, ex.MAX_STEPS)
 ui.article_notes(
     "From b3 = -2 with learning rate 1",
-    [("b3 after one step", "-1.23", article_run[0].new), ("b3 at convergence", "-0.03", article_run[-1].new)],
+    [
+        ("b3 after one step", "-1.23", ui.reached(article_run, 0, "new")),
+        ("b3 at convergence", "-0.03", ui.reached(article_run, -1, "new") if article_run.converged else None),
+    ],
+    why=article_run.problem,
 )
 
 # Below b3 alone: every weight and bias, then training them all (the reference's backprop module, absent in a release).

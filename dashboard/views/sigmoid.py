@@ -140,7 +140,7 @@ ui.table_with_yours(
     ],
     key="sig_update",
 )
-ui.slope_check(compute.sigmoid_gradients(params), compute.sigmoid_numeric_gradients(params))
+ui.slope_check(compute.sigmoid_gradients(params), compute.sigmoid_numeric_gradients(params), "sigmoid")
 start_update = compute.sigmoid_next_update(ex.SIGMOID_START, ex.SIGMOID_LEARNING_RATE)
 by_hand = {"w1": ("-2.4593", "0.7459"), "w2": ("-0.7106", "0.5711"), "b": ("-0.8693", "-1.9131")}
 ui.article_notes(

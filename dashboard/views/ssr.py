@@ -57,7 +57,7 @@ ui.b3_yours_totals(
         ("dSSR/db3", Ask("ssr", "ssr_derivative_b3", (ex.EFFICACY, y_hat), ()), total),
     ],
 )
-ui.slope_check([total], [numeric])
+ui.slope_check([total], [numeric], "ssr")
 ui.article_notes("Slope at b3 = 0", [("dSSR/db3", "-15.7", compute.slope("ssr", START))])
 
 st.subheader("SSR against b3")
@@ -69,15 +69,16 @@ st.markdown(
     f"Run repeats until a step would be smaller than {ex.MIN_STEP_SIZE}."
 )
 ui.b3_descent("ssr", PREFIX, START)
-article_run = compute.descent("ssr", START, LR, ex.MAX_STEPS).rows
+article_run = compute.descent("ssr", START, LR, ex.MAX_STEPS)
 ui.article_notes(
     "From b3 = 0 with learning rate 0.1",
     [
-        ("first step size", "-1.57", article_run[0].step_size),
-        ("b3 after one step", "1.57", article_run[0].new),
-        ("b3 after two steps", "2.19", article_run[1].new),
-        ("b3 at convergence", "2.61", article_run[-1].new),
+        ("first step size", "-1.57", ui.reached(article_run, 0, "step_size")),
+        ("b3 after one step", "1.57", ui.reached(article_run, 0, "new")),
+        ("b3 after two steps", "2.19", ui.reached(article_run, 1, "new")),
+        ("b3 at convergence", "2.61", ui.reached(article_run, -1, "new") if article_run.converged else None),
     ],
+    why=article_run.problem,
 )
 
 # Below b3 alone: every weight and bias, then training them all (the reference's backprop module, absent in a release).
