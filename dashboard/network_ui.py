@@ -89,7 +89,7 @@ def every_parameter(net: compute.Method) -> None:
     left.metric(f"d{loss}/d{name} = sum of the terms", f"{at.total:.6f}")
     middle.metric(f"finite difference along {name}", f"{at.numeric:.6f}")
     right.metric(f"{loss} at this value", f"{at.loss:.4f}")
-    ui.slope_check([at.total], [at.numeric])
+    ui.slope_check([at.total], [at.numeric], net)
     default = network.article(net)[name]
     low, high = compute.window((default - 3.0, default + 3.0), (value,))
     chart = charts.loss_curve_spec(network.curve(net, name, low, high), name, value, at.loss, at.total)
