@@ -33,8 +33,8 @@ except mathsource.NotWritten as missing:
     # Only in a learner release, where the pages compute with the learner's functions: say what is missing.
     st.warning(
         f"The rest of this page needs {missing}. This copy of Backprop Lab has no reference solutions, so every "
-        "number on these pages comes from your own functions in exercises/. Write it, save the file, and this page "
-        "picks it up when you next change a control or reload."
+        "number on these pages comes from your own functions in exercises/. Write or fix it, save the file, and this "
+        "page picks it up when you next change a control or reload."
     )
 except Exception as error:
     if mathsource.REFERENCE:

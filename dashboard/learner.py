@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from grader import kit
+from grader.checking import Spec, describe, expected_shape
 from grader.isolation import Limits, for_own_work
 from grader.sandbox import Foreign, Outcome, Sandbox, Scalar
 from grader.submission import NotASubmission, load
@@ -100,9 +102,9 @@ def why(outcome: Outcome, function: str) -> str:
     """A failed call in a few words: 'is not implemented yet', 'raised ZeroDivisionError: ... (ssr.py line 3)'."""
     kind, _, rest = outcome.message.partition(" ")  # the sandbox's message is "<type> <message> (<file> line <n>)"
     if outcome.kind == "not_implemented":
-        if not rest or rest.startswith(("(", f"{function} ")):  # its own stub, or a bare NotImplementedError
+        if outcome.raised_in in ("", function):  # its own stub, or a bare NotImplementedError
             return "is not implemented yet"
-        return f"stopped at a function that is not implemented yet: {rest}"  # e.g. gradients calling sigmoid
+        return f"calls {outcome.raised_in}, which is not implemented yet"  # e.g. gradients calling sigmoid
     if outcome.kind == "exception":
         return f"raised {kind}: {rest}" if rest and not rest.startswith("(") else f"raised {outcome.message}"
     if outcome.kind == "missing_module":
@@ -129,8 +131,24 @@ def _unwrap(value: Any, module: str, function: str) -> Any:
 
 
 def values(module: str, function: str, *args: Any) -> Any:
-    """The learner's module.function(*args) as plain numbers; raises NotWritten when it gives none."""
-    return plain(call(module, function, *args), module, function)
+    """The learner's module.function(*args) as plain numbers; raises NotWritten when it gives none, or numbers of a
+    shape its docstring does not promise (saying which function, for which inputs)."""
+    value = plain(call(module, function, *args), module, function)
+    spec = _specs().get((module, function))
+    expected = expected_shape(spec, args) if spec is not None else None
+    if expected is not None and np.shape(value) != expected:
+        shape = np.shape(value)
+        raise NotWritten(module, function, f"returned shape {shape} for {describe(spec, args)}, not {expected}")
+    return value
+
+
+@functools.cache
+def _specs() -> dict[tuple[str, str], Spec]:
+    """The grader's contract for each learner function (what it takes, the shape it returns)."""
+    from grader.checks import test_backprop, test_cross_entropy, test_gradient_descent, test_logistic, test_ssr
+
+    checks = (test_backprop, test_cross_entropy, test_gradient_descent, test_logistic, test_ssr)
+    return {(spec.module, spec.name): spec for check in checks for spec in check.SPECS}
 
 
 def column(module: str, function: str, args: tuple, shape: tuple[int, ...]) -> np.ndarray | str:
