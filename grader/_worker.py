@@ -58,11 +58,13 @@ np = _array_equal = None  # numpy and its array_equal, bound by the template (th
 # --- framing, shared with the grader: a JSON header, then the raw bytes of any arrays -----------
 
 
-def frame(header: dict, blobs: list) -> list:
+def frame(header: dict, blobs: list, raw: dict | None = None) -> list:
     """One message as a list of buffers, sent without joining them: header["blobs"] lists each blob's size in
-    bytes, and arrays name their blob by index. Blobs are bytes or C-contiguous numpy arrays."""
+    bytes, and arrays name their blob by index. Blobs are bytes or C-contiguous numpy arrays. raw: header entries
+    already encoded as JSON text, spliced in as they are."""
     sizes = [memoryview(b).nbytes for b in blobs]
-    head = _dumps({**header, "blobs": sizes}).encode()
+    head = _dumps({**header, "blobs": sizes})
+    head = (head[:-1] + "".join(f', "{k}": {v}' for k, v in raw.items()) + "}" if raw else head).encode()
     return [HEAD.pack(MAGIC, len(head), sum(sizes)), head, *blobs]
 
 

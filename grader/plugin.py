@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,9 +62,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 class Collector:
     """Turns each check's pytest outcome into a CheckResult per submission; prints the table under plain pytest.
 
-    The API hands it the submissions and a way to sandbox each (one pytest session grades several: the learner
-    fixture is parametrised over them, so collection is paid once). Plain pytest over the checks loads one
-    submission at session start and sandboxes it as the learner's own work.
+    Plain pytest over the checks loads one submission at session start, sandboxes it as the learner's own work
+    (the learner fixture) and runs the checks with pytest's own protocol, so its terminal shows each. The API hands
+    it several submissions and a way to sandbox each, and prints nothing: pytest collects the checks once, and the
+    run loop below calls each check function for each submission in turn (pytest's per-test protocol, its setup,
+    reports and hooks, cost more than a check itself).
     """
 
     def __init__(
@@ -76,13 +82,8 @@ class Collector:
     def result(self) -> SubmissionResult:
         return self.results[0]
 
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        if self.submissions is not None and len(self.submissions) > 1 and "learner" in metafunc.fixturenames:
-            ids = [f"learner{i}" for i in range(len(self.submissions))]
-            metafunc.parametrize("learner", range(len(self.submissions)), indirect=True, scope="session", ids=ids)
-
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        ids = [_check_id(item) for item in items if _submission_of(item) == 0]
+        ids = [_check_id(item) for item in items]
         missing, twice = set(ALL_CHECKS) - set(ids), {i for i in ids if ids.count(i) > 1}
         if missing or twice or not set(ids) <= set(ALL_CHECKS):
             raise pytest.UsageError(f"checks and rubric disagree: missing {missing}, twice {twice}")
@@ -91,10 +92,13 @@ class Collector:
             chosen = [i for i in items if _check_id(i) == only or _check_id(i).startswith(only + ".")]
             config.hook.pytest_deselected(items=[i for i in items if i not in chosen])
             items[:] = chosen
-        # Learner by learner, and a function's three checks one after another: the first asks for all three's calls
-        # (checking.outcomes_of), so the outcomes it holds for the other two are used, and freed, at once.
+        # A function's three checks one after another: the first asks for all three's calls (checking.outcomes_of),
+        # so the outcomes it holds for the other two are used, and freed, at once.
         order = {check_id: i for i, check_id in enumerate(ALL_CHECKS)}
-        items.sort(key=lambda item: (_submission_of(item), order[_check_id(item)]))
+        items.sort(key=lambda item: order[_check_id(item)])
+        unusual = [i.nodeid for i in items if set(inspect.signature(i.function).parameters) - set(CHECK_ARGUMENTS)]
+        if unusual:
+            raise pytest.UsageError(f"checks may take only {CHECK_ARGUMENTS} as arguments: {unusual}")
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.submissions is not None:
@@ -118,24 +122,29 @@ class Collector:
         rep = yield
         if rep.when == "call" or (rep.when == "setup" and not rep.passed):
             exc = call.excinfo.value if call.excinfo is not None else None
-            self.results[_submission_of(item)].checks.append(_check_result(item, exc))
+            self.results[0].checks.append(_check_result(item, exc))
         return rep
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-        """For the API, which reads results and prints nothing: run the item's setup, call and teardown hooks,
-        without the reports, log hooks and timing that pytest builds around each (a third of grading time)."""
-        if self.print_table:
-            return None  # plain pytest: its own protocol, so its terminal shows every check
-        ihook, result = item.ihook, self.results[_submission_of(item)]
-        failure = _failure_of(lambda: ihook.pytest_runtest_setup(item=item))
-        if failure is None:
-            failure = _failure_of(lambda: ihook.pytest_runtest_call(item=item))
-        result.checks.append(_check_result(item, failure))
-        broken = _failure_of(lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem))
-        if broken is not None and not result.error:
-            result.error = f"the grader failed while cleaning up ({type(broken).__name__}: {broken})"
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """For the API: every check of every submission, learner by learner, each in its own sandbox."""
+        if self.print_table or session.config.option.collectonly:
+            return None  # plain pytest: its own loop and protocol
+        for index in range(len(self.submissions)):
+            self._grade(index, session.items)
         return True
+
+    def _grade(self, index: int, items: list[pytest.Item]) -> None:
+        result = self.results[index]
+        try:
+            with contextlib.contextmanager(self.sandboxed)(index) as sandbox:
+                for item in items:
+                    for leftover in ("learner_output", "advice"):  # the previous learner's, on the same item
+                        item.__dict__.pop(leftover, None)
+                    args = {"learner": sandbox, "spec": item.callspec.params["spec"], "request": _Request(item)}
+                    result.checks.append(_check_result(item, _failure_of(functools.partial(item.function, **args))))
+        except pytest.skip.Exception:
+            pass  # the sandbox could not start: result.error says why, and no check ran
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.print_table:
@@ -157,15 +166,25 @@ class Collector:
             pytest.skip(result.error)
         try:
             yield sandbox
-        finally:  # pytest runs this as the next learner's checks start: what goes wrong is still this learner's
+        finally:
             _close(sandbox, result)
             result.seconds = time.monotonic() - started
 
 
+CHECK_ARGUMENTS = ("learner", "spec", "request")  # what a check function may ask for
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a check function uses of pytest's request when the API runs it: the node it reports on."""
+
+    node: pytest.Item
+
+
 @pytest.fixture(scope="session")
 def learner(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """A submission's modules behind a sandboxed worker (one of several when the API grades a group)."""
-    yield from collector_of(request.config).sandboxed(getattr(request, "param", 0))
+    """Plain pytest's submission behind a sandboxed worker, for the whole session."""
+    yield from collector_of(request.config).sandboxed(0)
 
 
 def _close(sandbox: Sandbox | None, result: SubmissionResult) -> None:
@@ -175,11 +194,6 @@ def _close(sandbox: Sandbox | None, result: SubmissionResult) -> None:
             sandbox.close()
     except Exception as exc:
         result.notes.append(f"the grader could not close the sandbox cleanly ({type(exc).__name__}: {exc})")
-
-
-def _submission_of(item: pytest.Item) -> int:
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("learner", 0) if callspec is not None else 0
 
 
 def _check_id(item: pytest.Item) -> str:

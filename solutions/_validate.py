@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -12,13 +13,15 @@ EPS = np.finfo(float).eps  # probabilities are clipped to [EPS, 1 - EPS] before 
 
 def numbers(x: ArrayLike, name: str) -> np.ndarray:
     """x as a float array of any shape; TypeError or ValueError saying what is wrong."""
+    if type(x) is float and math.isfinite(x):  # the common case, checked without numpy's machinery
+        return np.array(x)
     if x is None or isinstance(x, str | bytes):
         raise TypeError(f"{name} must be a number, a list of numbers or a numpy array; got {_show(x)}")
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a number, a list of numbers or a numpy array; got {_show(x)}") from None
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         where = np.argwhere(~np.isfinite(arr))[0].tolist()
         raise ValueError(f"{name} must hold finite numbers; found {arr[tuple(where)]} at {where}")
     return arr

@@ -17,7 +17,7 @@ ROOT = Path(__file__).parents[1]
 CONTRACT = {**FUNCTIONS, **BACKPROP_FUNCTIONS}
 MODULES = list(CONTRACT)
 # What the pure modules may import: no streamlit, no file or process access.
-ALLOWED_IMPORTS = {"__future__", "collections", "numpy", "typing", "data.examples", "solutions"}
+ALLOWED_IMPORTS = {"__future__", "collections", "math", "numpy", "typing", "data.examples", "solutions"}
 STUBS = "kit.exercises"  # the stubs as shipped, never the learner's copy in exercises/
 
 

@@ -24,7 +24,7 @@ P = np.array([[0.1509, 0.3966, 0.4525], [0.0351, 0.2595, 0.7054], [0.0408, 0.653
 DOC = "worked example"
 # This section's functions run a whole network per call; the core's sizes and case count suit them too (10 random
 # cases, each with its own random parameters).
-SIZES, CASES = (1, 1_000), 5
+SIZES, CASES = (1, 100), 5
 TRAINING_CASES = 3  # a training run makes many gradient calls: three short runs, each with its own data and seed
 
 
