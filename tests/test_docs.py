@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 from tests.test_contract import CONTRACT
@@ -33,3 +34,18 @@ def test_readme_names_every_contract_function():
         assert f"{module}.py" in README
         for name in names:
             assert f"`{name}(" in README, f"README does not name {module}.{name}"
+
+
+def test_streamlit_sends_no_usage_statistics():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_the_learners_guide_names_every_function_in_the_order_to_work_in():
+    guide = (ROOT / "docs" / "exercises.md").read_text()
+    for module, names in CONTRACT.items():
+        assert f"`{module}.py`" in guide
+        for name in names:
+            assert f"`{name}(" in guide, f"docs/exercises.md does not name {module}.{name}"
+    order = [guide.index(f"`{m}.py`") for m in ("gradient_descent", "ssr", "cross_entropy", "logistic", "backprop")]
+    assert order == sorted(order)
