@@ -45,7 +45,10 @@ PICKS = {  # page -> the parameter the browser picks, and its label in the picke
 TIMEOUT_MS = 20_000
 VIEWPORT = {"width": 1400, "height": 1000}
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+pytestmark = [
+    pytest.mark.slow,  # a real browser: about 17 s
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
 
 
 def free_port() -> int:

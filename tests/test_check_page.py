@@ -178,6 +178,7 @@ def pages_in(release: Path, pages: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # a release, and its pages in a fresh process
 def test_the_dashboard_runs_in_a_learner_release(tmp_path):
     seen = pages_in(build_release(tmp_path / "release"), ALL_PAGES)
     assert all(not page["exceptions"] for page in seen.values()), seen
@@ -191,6 +192,7 @@ def test_the_dashboard_runs_in_a_learner_release(tmp_path):
     assert any("checked when your instructor grades" in i for i in seen["views/check.py"]["info"])
 
 
+@pytest.mark.slow  # a release, and its pages in a fresh process
 def test_a_release_page_fed_a_wrong_shape_explains_instead_of_crashing(tmp_path):
     release = build_release(tmp_path / "release")
     sub.reference(release / "exercises")
@@ -206,6 +208,7 @@ def test_a_release_page_fed_a_wrong_shape_explains_instead_of_crashing(tmp_path)
     assert len(backprop_lines) == 1 and "exercises/backprop.py" in backprop_lines[0]
 
 
+@pytest.mark.slow  # a release, and its pages in a fresh process
 def test_a_release_page_fed_a_flipped_derivative_names_the_sign_and_the_functions(tmp_path):
     release = build_release(tmp_path / "release")
     sub.reference(release / "exercises")

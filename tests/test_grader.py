@@ -539,6 +539,7 @@ def mutant(root: Path, module: str, name: str) -> Path:
     return folder
 
 
+@pytest.mark.slow  # 39 mutants graded
 def test_every_function_a_learner_writes_has_a_check_that_fails_when_it_is_wrong(tmp_path):
     """Mutation testing: each function of a correct solution, made slightly wrong, loses points of its own."""
     functions = [(m, f) for graded in (FUNCTIONS, BACKPROP_FUNCTIONS) for m, names in graded.items() for f in names]

@@ -18,6 +18,7 @@ from tests.helpers import release_python
 
 ROOT = Path(__file__).parents[1]
 PARTS = ("grader", "dashboard", "data", "kit", "docs", ".streamlit", "requirements.txt")
+pytestmark = pytest.mark.slow  # builds a release and runs its commands in fresh processes: about 5 s
 RUNNABLE = sum(points for check_id, points in ALL_CHECKS.items() if not check_id.endswith(".reference"))
 
 

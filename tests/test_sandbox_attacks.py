@@ -29,7 +29,10 @@ LIMITS = Limits(call_seconds=3.0, submission_seconds=60.0)
 SECRET = "computed as logaddexp(0, x) so that x = 1000 does not overflow"
 ATTACKED = ("ssr.softplus.worked", "ssr.softplus.reference", "ssr.softplus.properties")
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="these attacks are written for a grader that runs as root")
+pytestmark = [
+    pytest.mark.slow,  # every attack for real, in real sandboxes: about 16 s
+    pytest.mark.skipif(os.geteuid() != 0, reason="these attacks are written for a grader that runs as root"),
+]
 
 
 def everything_said(result) -> str:
@@ -309,6 +312,9 @@ def test_every_learner_of_a_class_gets_a_uid_of_their_own(tmp_path):
 MALLORY = """
 def ssr(observed, predicted):
     import glob, os, signal, time
+    if getattr(ssr, 'tried', False):
+        return 0.0  # one second of looking, on the first call, while the classmates' checks run
+    ssr.tried = True
     found, started = [], time.monotonic()
     while time.monotonic() - started < 1.0:
         mine = os.path.basename(os.path.dirname(os.getcwd()))  # "<uid>-<grader pid>-<n>": guess a classmate's box
