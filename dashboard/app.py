@@ -25,6 +25,7 @@ pages = [
     st.Page("views/cross_entropy.py", title="Cross-entropy with SoftMax"),
     st.Page("views/sigmoid.py", title="Sigmoid with binary cross-entropy"),
     st.Page("views/check.py", title="Check my exercises"),
+    st.Page("views/analytics.py", title="Class analytics"),
 ]
 mathsource.refresh()
 try:

@@ -30,6 +30,8 @@ class CheckFailed(AssertionError):
     def __init__(self, message: str, module_error: str = "") -> None:
         super().__init__(message)
         self.module_error = module_error
+        self.case: int | None = None  # for a worked-example value that was wrong: which example, and what came back
+        self.got: Any = None
 
 
 class NotImplementedYet(CheckFailed):
@@ -395,7 +397,7 @@ _PROPERTY_CASES: dict[str, dict[str, list[tuple]]] = {}
 
 def check_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -> None:
     outcomes = outcomes_of(learner, spec, "worked")
-    for case, out in zip(spec.worked, outcomes, strict=True):
+    for index, (case, out) in enumerate(zip(spec.worked, outcomes, strict=True)):
         got = accept(out, spec, case.args, request).value
         if spec.view is not None:
             got = spec.view(got)
@@ -403,7 +405,23 @@ def check_worked(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest) -
         if case.pick is not None:
             check_kind(spec, case.args, got)
             got = case.pick(got)
-        compare(spec, case.args, got, case.expected, at_precision(case.decimals), f"the {case.source}'s value")
+        try:
+            compare(spec, case.args, got, case.expected, at_precision(case.decimals), f"the {case.source}'s value")
+        except CheckFailed as failed:  # the wrong value itself, as data: class analytics diagnose the mistake
+            failed.case, failed.got = index, plain_numbers(got)
+            raise
+
+
+def plain_numbers(value: Any) -> Any:
+    """A returned value as floats and lists of them (JSON's numbers), or None if it is not numbers."""
+    if isinstance(value, Scalar):
+        return value.value
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.dtype.kind in "biuf" else None
+    if isinstance(value, list | tuple):
+        items = [plain_numbers(v) for v in value]
+        return None if any(v is None for v in items) else items
+    return None
 
 
 def reference_cases(spec: Spec) -> list[tuple[tuple, Any]]:

@@ -19,6 +19,7 @@ KIT = ROOT / "kit"
 # In a release, besides the kit: what the dashboard and the self-check need, and the learners' docs.
 RELEASE_PARTS = ("grader", "dashboard", "data", "requirements.txt", ".streamlit", "docs/exercises.md",
                  "docs/sigmoid-example.md")  # fmt: skip
+NOT_RELEASED = {"data/sample_class.json", "data/make_sample_class.py"}  # the instructors' analytics sample
 SETUP_COMMAND = "python3 -m venv .venv && .venv/bin/pip install --quiet -r requirements-grader.txt -e ."
 CLASSROOM_HEAD = """# GitHub Classroom autograding: a test per function, worth its worked and property points.
 name: Autograding Tests
@@ -119,7 +120,8 @@ def build_release(out: Path) -> Path:
         raise ReleaseError(f"{out} is not an empty folder; give a new or empty one")
     for part in RELEASE_PARTS:
         for path in _files(ROOT / part):
-            _copy(path, out / path.relative_to(ROOT))
+            if path.relative_to(ROOT).as_posix() not in NOT_RELEASED:
+                _copy(path, out / path.relative_to(ROOT))
     for path in _files(KIT / "exercises"):
         _copy(path, out / "exercises" / path.relative_to(KIT / "exercises"))  # the learner's copy to fill in
         _copy(path, out / path.relative_to(ROOT))  # the stubs as shipped, to start again from

@@ -225,6 +225,6 @@ def _check_result(item: pytest.Item, exc: BaseException | None) -> CheckResult:
     if isinstance(exc, NotImplementedYet):
         return CheckResult(check_id, 0, best, "not_implemented", feedback=str(exc), output=printed)
     if isinstance(exc, CheckFailed):
-        return CheckResult(check_id, 0, best, "failed", str(exc), printed, exc.module_error, advice)
+        return CheckResult(check_id, 0, best, "failed", str(exc), printed, exc.module_error, advice, exc.case, exc.got)
     # Anything else is a fault in the check itself: report it plainly, never as the learner's fault.
     return CheckResult(check_id, 0, best, "failed", feedback=f"grader error: {type(exc).__name__}: {exc}")

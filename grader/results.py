@@ -22,6 +22,8 @@ class CheckResult:
     output: str = ""  # what the learner's code printed, capped
     module_error: str = ""  # set when the function's whole module failed: "could not be imported: SyntaxError ..."
     advice: tuple[str, ...] = ()  # "not graded: ..." lines: worth fixing, worth no points (no docstring promises it)
+    case: int | None = None  # a worked check that got a wrong value: which worked example (its index in the spec)
+    got: Any = None  # and the value that came back, as numbers
 
     @property
     def function(self) -> str:

@@ -35,6 +35,7 @@ PAGES = {  # sidebar label -> screenshot name
     "Sum of squared residuals": "ssr",
     "Cross-entropy with SoftMax": "cross_entropy",
     "Sigmoid with binary cross-entropy": "sigmoid",
+    "Class analytics": "analytics",
 }
 STEP_RESULT = {"Sum of squared residuals": 1.57, "Cross-entropy with SoftMax": -1.23}
 NETWORK_SECTIONS = ("Every parameter", "Train every parameter")  # on both pages of STEP_RESULT
@@ -171,6 +172,9 @@ def test_every_page_renders_and_step_moves_b3(page):
             for section in NETWORK_SECTIONS:  # below the b3 content, so the full-page screenshot holds them
                 assert page.get_by_role("heading", name=section, exact=True).count() == 1, f"{label}: no {section}"
             pick_a_parameter(page, label)
+        if shot == "analytics":  # the sample class: its diagnosed mistakes are on the page
+            page.get_by_role("heading", name="Wrong values and the mistakes they point to").wait_for()
+            assert page.get_by_text("Showing the sample class").count() == 1  # (the tables are canvas grids)
         if shot == "sigmoid":  # the loss-per-step chart appears only once descent has run
             page.get_by_role("button", name="Run to convergence").click()
             page.get_by_text(re.compile(r"Stopped after the maximum|Converged after")).wait_for()

@@ -23,7 +23,7 @@ BACKPROP_RUNNABLE = sum(p for c, p in SECTIONS["backprop"].items() if not c.ends
 
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 METHOD_PAGES = ["views/ssr.py", "views/cross_entropy.py", "views/sigmoid.py"]
-ALL_PAGES = ["views/overview.py", *METHOD_PAGES, "views/check.py"]
+ALL_PAGES = ["views/overview.py", *METHOD_PAGES, "views/check.py", "views/analytics.py"]
 
 
 @pytest.fixture
@@ -190,6 +190,7 @@ def test_the_dashboard_runs_in_a_learner_release(tmp_path):
         assert any(words in w and "not implemented yet" in w for w in seen[page]["warnings"]), seen[page]
     assert seen["views/check.py"]["metrics"] == ["0/42", f"0/{BACKPROP_RUNNABLE}"]
     assert any("checked when your instructor grades" in i for i in seen["views/check.py"]["info"])
+    assert any("runs in the instructor's copy" in i for i in seen["views/analytics.py"]["info"])
 
 
 @pytest.mark.slow  # a release, and its pages in a fresh process
