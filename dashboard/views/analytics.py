@@ -34,8 +34,10 @@ top[1].metric("median score", f"{learners['score'].median():g}/{learners['max_sc
 top[2].metric("could not be graded", int((learners["error"] != "").sum()))
 
 st.subheader("Scores")
-chart = alt.Chart(learners).mark_bar().encode(
-    x=alt.X("score:Q", bin=alt.Bin(step=4), title="core score"), y=alt.Y("count():Q", title="learners")
+chart = (
+    alt.Chart(learners)
+    .mark_bar()
+    .encode(x=alt.X("score:Q", bin=alt.Bin(step=4), title="core score"), y=alt.Y("count():Q", title="learners"))
 )
 st.altair_chart(chart, width="stretch", key="analytics_scores")
 
