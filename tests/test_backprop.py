@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -242,3 +244,21 @@ def test_inputs_are_not_modified():
     for now, then in zip((x, y, petal, sepal, k), copies[0], strict=True):
         np.testing.assert_array_equal(now, then)
     assert (dosage, iris) == copies[1:]
+
+
+@pytest.mark.slow  # 60 training runs of 5000 updates
+def test_what_the_learners_guide_says_about_seeds_and_learning_rates():
+    """docs/exercises.md: at 0.03, 19 of seeds 0-29 reach SSR < 0.01 and 15 stay; at 0.1, 15 of 21 jump back."""
+    x, y = np.array(ex.DOSAGE), np.array(ex.EFFICACY)
+    for lr, reached, stayed in ((0.03, 19, 15), (0.1, 21, 6)):
+        outcomes = {}
+        for seed in range(30):
+            losses = bp.train_dosage(x, y, lr, 5000, seed)[1]
+            below = np.nonzero(losses < 0.01)[0]
+            if len(below):
+                outcomes[seed] = bool(np.all(losses[below[0] :] < 0.01))
+        assert (len(outcomes), sum(outcomes.values())) == (reached, stayed), lr
+        if lr == 0.03:
+            assert sorted(s for s, stays in outcomes.items() if not stays) == [3, 12, 20, 27]
+    guide = (Path(__file__).parents[1] / "docs" / "exercises.md").read_text()
+    assert "19 reach" in guide and "15 of them stay" in guide and "seeds\n3, 12, 20 and 27" in guide
