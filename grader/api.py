@@ -106,17 +106,29 @@ def grade_class(
     up to GROUP_SIZE, one pytest session each, with groups small enough to keep every job busy to the end.
     """
     tasks = [(p, UID_RANGE[i % len(UID_RANGE)]) for i, p in enumerate(submissions)]
-    size = max(1, min(GROUP_SIZE, len(tasks) // (4 * max(jobs, 1))))
-    groups = [(tasks[i : i + size], limits, isolation, only) for i in range(0, len(tasks), size)]
+    groups = [(part, limits, isolation, only) for part in _shrinking_groups(tasks, jobs)]
     if jobs <= 1:
         if isolation is not None:
             prestart(isolation)
         for group in groups:
             yield from _grade_or_explain(group)
         return
-    with pool.context().Pool(jobs) as workers:
+    # Each worker starts its house (the template imports numpy) while it collects its first group's checks.
+    start = (prestart, (isolation,)) if isolation is not None else (None, ())
+    with pool.context().Pool(jobs, *start) as workers:
         for results in workers.imap(_grade_or_explain, groups, chunksize=1):
             yield from results
+
+
+def _shrinking_groups(tasks: list, jobs: int) -> list[list]:
+    """Groups of up to GROUP_SIZE that shrink towards the end (guided scheduling): big groups pay pytest's start
+    once for many learners, small last ones keep every job busy until the class is done."""
+    groups, start = [], 0
+    while start < len(tasks):
+        size = max(2, min(GROUP_SIZE, (len(tasks) - start) // (2 * max(jobs, 1))))
+        groups.append(tasks[start : start + size])
+        start += size
+    return groups
 
 
 def _grade_or_explain(
