@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import re
@@ -372,7 +373,13 @@ def _done(learner: Sandbox, spec: Spec) -> set[str]:
 
 
 def _available(spec: Spec, kind: str) -> bool:
-    return kind != "reference" or importlib.util.find_spec("solutions") is not None
+    return kind != "reference" or _has_reference()
+
+
+@functools.cache
+def _has_reference() -> bool:
+    """Whether the reference solutions are in this copy (a learner release has none): asked once per process."""
+    return importlib.util.find_spec("solutions") is not None
 
 
 def calls_of(spec: Spec, kind: str) -> list[tuple]:
