@@ -184,7 +184,8 @@ def test_every_page_renders_and_step_moves_b3(page):
     # Back on a page visited before, its inputs still hold where Step left them.
     page.locator("[data-testid='stSidebarNavLink']", has_text="Sum of squared residuals").click()
     wait_for_page(page, "Sum of squared residuals")
-    assert page.get_by_role("spinbutton", name="b3").input_value() == "1.5655"
+    # (the page is drawn before its rerun restores the value: wait for the rerun, as a learner's eye would)
+    playwright.expect(page.get_by_role("spinbutton", name="b3")).to_have_value("1.5655", timeout=TIMEOUT_MS)
 
 
 def test_check_page_grades_and_the_switch_shows_the_learners_values(page):
