@@ -106,7 +106,9 @@ def template(control_fd: int, settings: dict) -> None:
     global np, _array_equal
     sys.path[:0] = settings["site"]
     import numpy
+    import numpy.random  # the kit's train_* functions seed it: imported lazily, 10-15 ms per worker
     import numpy.testing  # guarded below; imported lazily it would cost every worker 25 ms
+    import numpy.typing  # (the kit's modules import ArrayLike from it)
 
     np, _array_equal = numpy, numpy.array_equal
     gc.freeze()  # a worker's collections then leave the template's objects alone: fewer copy-on-write page copies
