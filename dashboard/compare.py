@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import learner, mathsource
+from grader.sandbox import CallFailure
 
 SWITCH = "learner_on"  # the switch's value, kept as plain session state: every method page reads it
 TOGGLE = "learner_switch"  # the Check page's toggle, which writes SWITCH
@@ -52,8 +53,8 @@ def _beside(
         reference = table[list(ask.columns)].to_numpy(dtype=float)
         shape = (len(table),) if len(ask.columns) == 1 else reference.shape
         yours = learner.column(ask.module, ask.function, ask.args, shape)
-        if isinstance(yours, str):
-            problems.append(f"`{ask.function}` in exercises/{ask.module}.py {learner.escaped(yours)}.")
+        if isinstance(yours, CallFailure):
+            problems.append(f"`{ask.function}` in exercises/{ask.module}.py {learner.escaped(yours.in_words())}.")
             silent.append(ask.function)
         else:
             for row in np.flatnonzero(~learner.matches(yours, reference)):
@@ -74,9 +75,9 @@ def verdict(wrong: list[str], silent: list[str], asked: int) -> str:
     return f"— {', '.join(silent)}: no value" if silent else "✓"
 
 
-def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | str) -> None:
-    # A cell holds the failure's first words ("raised ZeroDivisionError"); the message above the table has the rest.
-    answer = yours.split(": ")[0] if isinstance(yours, str) else np.asarray(yours).reshape(len(table), -1)
+def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | CallFailure) -> None:
+    # A cell holds the failure's headline ("raised ZeroDivisionError"); the message above the table has the rest.
+    answer = yours.headline() if isinstance(yours, CallFailure) else np.asarray(yours).reshape(len(table), -1)
     for i, name in enumerate(columns):
         cells = answer if isinstance(answer, str) else answer[:, i]
         table.insert(table.columns.get_loc(name) + 1, f"your {name}", cells)

@@ -15,7 +15,7 @@ import streamlit as st
 from grader import kit
 from grader.checking import Spec, describe, expected_shape
 from grader.isolation import Limits, for_own_work
-from grader.sandbox import Foreign, Outcome, Sandbox, Scalar
+from grader.sandbox import CallFailure, Foreign, Outcome, Sandbox, Scalar, failed
 from grader.submission import NotASubmission, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,11 +31,16 @@ Stamp = tuple[tuple[str, int], ...]
 
 
 class NotWritten(Exception):
-    """A learner function the dashboard needs did not give numbers; the message says which, where and why."""
+    """A learner function the dashboard needs did not give numbers: the failure says which, where and why."""
 
-    def __init__(self, module: str, function: str, why: str) -> None:
-        super().__init__(f"`{function}` in exercises/{module}.py, which {escaped(why)}")
-        self.module, self.function, self.why = module, function, why
+    def __init__(self, failure: CallFailure) -> None:
+        module, _, function = failure.function.rpartition(".")
+        super().__init__(f"`{function}` in exercises/{module}.py, which {escaped(failure.in_words())}")
+        self.failure = failure
+
+    @property
+    def why(self) -> str:
+        return self.failure.in_words()
 
 
 def escaped(text: str) -> str:
@@ -74,12 +79,12 @@ def _call(folder: str, files: Stamp, module: str, function: str, args: tuple) ->
     try:  # outside the lock: making a new sandbox closes the old one, which takes the lock
         sandbox = _sandbox(folder, files)
     except NotASubmission as error:
-        return Outcome(False, kind="unavailable", message=str(error))
+        return failed("unavailable", f"{module}.{function}", str(error))
     with exclusive:
         try:
             return sandbox.call(module, function, *args)
         except (OSError, RuntimeError) as error:  # no worker could start, or another session's edit closed this one
-            return Outcome(False, kind="unavailable", message=f"the sandbox could not run it ({error}); reload")
+            return failed("unavailable", f"{module}.{function}", f"the sandbox could not run it ({error}); reload")
 
 
 def call(module: str, function: str, *args: Any) -> Outcome:
@@ -98,24 +103,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def why(outcome: Outcome, function: str) -> str:
-    """A failed call in a few words: 'is not implemented yet', 'raised ZeroDivisionError: ... (ssr.py line 3)'."""
-    kind, _, rest = outcome.message.partition(" ")  # the sandbox's message is "<type> <message> (<file> line <n>)"
-    if outcome.kind == "not_implemented":
-        if outcome.raised_in in ("", function):  # its own stub, or a bare NotImplementedError
-            return "is not implemented yet"
-        return f"calls {outcome.raised_in}, which is not implemented yet"  # e.g. gradients calling sigmoid
-    if outcome.kind == "exception":
-        return f"raised {kind}: {rest}" if rest and not rest.startswith("(") else f"raised {outcome.message}"
-    if outcome.kind == "missing_module":
-        return "cannot run: the file is missing"
-    return f"did not run ({outcome.kind.replace('_', ' ')}): {outcome.message}"
-
-
 def plain(outcome: Outcome, module: str, function: str) -> Any:
     """The value a call returned as floats, arrays and tuples; raises NotWritten if it failed or is not numbers."""
     if not outcome.ok:
-        raise NotWritten(module, function, why(outcome, function))
+        raise NotWritten(outcome.failure or CallFailure("garbled", f"{module}.{function}", "no value and no reason"))
     return _unwrap(outcome.value, module, function)
 
 
@@ -127,7 +118,7 @@ def _unwrap(value: Any, module: str, function: str) -> Any:
     if isinstance(value, np.ndarray):
         return value
     kind = value.type_name if isinstance(value, Foreign) else type(value).__name__
-    raise NotWritten(module, function, f"returned a {kind}, not numbers")
+    raise NotWritten(CallFailure("not_numbers", f"{module}.{function}", f"returned a {kind}, not numbers"))
 
 
 def values(module: str, function: str, *args: Any) -> Any:
@@ -137,8 +128,8 @@ def values(module: str, function: str, *args: Any) -> Any:
     spec = _specs().get((module, function))
     expected = expected_shape(spec, args) if spec is not None else None
     if expected is not None and np.shape(value) != expected:
-        shape = np.shape(value)
-        raise NotWritten(module, function, f"returned shape {shape} for {describe(spec, args)}, not {expected}")
+        message = f"returned shape {np.shape(value)} where its docstring promises {expected}"
+        raise NotWritten(CallFailure("wrong_shape", f"{module}.{function}", message, inputs=describe(spec, args)))
     return value
 
 
@@ -151,23 +142,23 @@ def _specs() -> dict[tuple[str, str], Spec]:
     return {(spec.module, spec.name): spec for check in checks for spec in check.SPECS}
 
 
-def column(module: str, function: str, args: tuple, shape: tuple[int, ...]) -> np.ndarray | str:
-    """The learner's answer as an array of this shape, or what went wrong in words for the table's cells."""
+def column(module: str, function: str, args: tuple, shape: tuple[int, ...]) -> np.ndarray | CallFailure:
+    """The learner's answer as an array of this shape, or why there is none."""
     try:
         answer = np.asarray(values(module, function, *args), dtype=float)
     except NotWritten as missing:
-        return missing.why
+        return missing.failure
     except (TypeError, ValueError):
-        return "returned something that is not an array of numbers"
+        return CallFailure("not_numbers", f"{module}.{function}", "returned something that is not an array of numbers")
     if answer.shape != shape:
-        return f"returned shape {answer.shape}, expected {shape}"
+        return CallFailure("wrong_shape", f"{module}.{function}", f"returned shape {answer.shape}, expected {shape}")
     return answer
 
 
-def matches(yours: np.ndarray | str, reference: Any) -> np.ndarray:
+def matches(yours: np.ndarray | CallFailure, reference: Any) -> np.ndarray:
     """Per row: does the learner's answer agree with the reference (all of a row's entries, for a matrix)?"""
     reference = np.asarray(reference, dtype=float)
-    if isinstance(yours, str):
+    if isinstance(yours, CallFailure):
         return np.zeros(len(reference), dtype=bool)
     close = np.isclose(np.reshape(yours, reference.shape), reference, rtol=RTOL, atol=ATOL)
     return close.reshape(len(reference), -1).all(axis=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -12,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import compute
+from dashboard.mathsource import Diverged, ssr
 from dashboard.mathsource import backprop as bp
 from dashboard.mathsource import cross_entropy as ce
-from dashboard.mathsource import ssr
 from data import examples as ex
 from data.iris import load_iris
 
@@ -147,12 +146,10 @@ def _steps_kept(n: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(n, MOST_POINTS)).round().astype(int))
 
 
-def _diverged(error: ValueError) -> str:
-    at = re.search(r"step (\d+)", str(error))
-    where = f" at step {at.group(1)}" if at else ""
+def _diverged(error: Diverged) -> str:
     return (
-        f"Training diverged{where}: the updates overshot until the numbers grew too large for the computer to hold "
-        "(an overflow). Try a smaller learning rate."
+        f"Training diverged at step {error.step}: the updates overshot until the numbers grew too large for the "
+        "computer to hold (an overflow). Try a smaller learning rate."
     )
 
 
@@ -162,7 +159,7 @@ def train(net: compute.Method, seed: int, learning_rate: float, steps: int) -> T
     data = (ex.DOSAGE, ex.EFFICACY) if net == "ssr" else tuple(flowers()[c].to_numpy() for c in flowers().columns)
     try:
         final, losses, history = _trainer(net)(*data, learning_rate=learning_rate, steps=steps, seed=seed)
-    except ValueError as error:
+    except Diverged as error:
         return Training(_diverged(error), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), np.nan, np.nan, {})
     kept = _steps_kept(len(losses))
     paths = pd.DataFrame(history[kept], columns=names(net)).assign(step=kept)

@@ -510,14 +510,15 @@ def load(module_name: str, clean: dict, module_dir: str, seconds: float):
         module = importlib.import_module(f"exercises.{module_name}")
     except CallTimeout:
         why = f"importing it took longer than {seconds:g} s (an endless loop at module level?)"
-        return None, {"ok": False, "kind": "import_error", "type": "TimeoutError", "message": why}
+        return None, {"ok": False, "kind": "import_error", "type": "TimeoutError", "message": why, "at_import": True}
     except BaseException as exc:  # a SyntaxError, a NameError at module level, a blocked import...
-        return None, failure("import_error", exc, module_dir)
+        return None, {**failure("import_error", exc, module_dir), "at_import": True}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     problems = tampering(clean) if fresh else []
     if problems:
-        return None, {"ok": False, "kind": "tampered", "message": "while importing: " + ", ".join(problems)}
+        why = "while importing: " + ", ".join(problems)
+        return None, {"ok": False, "kind": "tampered", "message": why, "at_import": True}
     return module, None
 
 

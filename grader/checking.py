@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.sandbox import Foreign, Outcome, Sandbox, Scalar, SlopeFunction
+from grader.sandbox import CallFailure, Foreign, Outcome, Sandbox, Scalar, SlopeFunction
 
 RANDOM_CASES = 5  # seeded random inputs compared with the reference, per function: a wrong formula misses on
 # nearly every input (the mutation test in tests/test_grader.py: a 1% error fails every function), so more cases
@@ -28,11 +28,13 @@ FAKE_SCORE = re.compile(r"^\s*score\s*:", re.IGNORECASE | re.MULTILINE)
 
 
 class CheckFailed(AssertionError):
-    """A check the learner's function did not pass; the message is the one line of feedback. module_error: why the
-    whole module failed (it could not be imported, or is missing), which reports say once per module."""
+    """A check the learner's function did not pass; its text is the one line of feedback (what went wrong, then the
+    spec's hint). module_error: why the whole module failed (it could not be imported, or is missing), which
+    reports say once per module."""
 
-    def __init__(self, message: str, module_error: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, module_error: str = "", hint: str = "") -> None:
+        super().__init__(f"{message}. Hint: {hint}" if hint else message)
+        self.what, self.hint = message, hint  # the feedback line without its hint, and the hint
         self.module_error = module_error
         self.case: int | None = None  # for a worked-example value that was wrong: which example, and what came back
         self.got: Any = None
@@ -113,14 +115,14 @@ def advise(request: pytest.FixtureRequest, text: str) -> None:
 
 
 def _failure(spec: Spec, args: tuple, out: Outcome) -> CheckFailed:
-    if out.kind == "not_implemented":
-        if out.raised_in in ("", spec.name):
+    failure = out.failure or CallFailure("garbled", spec.function, "no value and no reason")
+    if failure.kind == "not_implemented":
+        if failure.raised_in in ("", spec.name):
             return NotImplementedYet(f"{spec.function} is not implemented yet")
         # It calls another of the learner's functions that still raises: name that one, so it gets written first.
-        return CheckFailed(
-            f"{spec.function} calls {out.raised_in}, which is not implemented yet: write {out.raised_in} first"
-        )
-    where = f" for {describe(spec, args)}" if out.kind in ("exception", "timeout") else ""
+        other = failure.raised_in
+        return CheckFailed(f"{spec.function} calls {other}, which is not implemented yet: write {other} first")
+    where = f" for {describe(spec, args)}" if failure.kind in ("exception", "timeout") else ""
     labels = {
         "exception": "raised",
         "import_error": f"could not be imported: {spec.module}.py raised",
@@ -128,9 +130,10 @@ def _failure(spec: Spec, args: tuple, out: Outcome) -> CheckFailed:
         "missing_module": "could not be graded:",
         "missing_function": "could not be graded:",
     }
-    module_error = {"import_error": f"could not be imported: {out.message}", "missing_module": out.message}
-    feedback = f"{spec.function} {labels.get(out.kind, '')} {out.message}{where}".replace("  ", " ")
-    return CheckFailed(feedback, module_error.get(out.kind, ""))
+    detail = failure.detail()
+    module_error = {"import_error": f"could not be imported: {detail}", "missing_module": detail}
+    feedback = f"{spec.function} {labels.get(failure.kind, '')} {detail}{where}".replace("  ", " ")
+    return CheckFailed(feedback, module_error.get(failure.kind, ""))
 
 
 # --- comparing ------------------------------------------------------------------------------------
@@ -163,11 +166,11 @@ def compare(spec: Spec, args: tuple, got: Any, expected: Any, tolerance: Callabl
     if have.shape != want.shape:
         raise CheckFailed(f"{function} for {describe(spec, args)}: expected shape {want.shape}, got {have.shape}")
     if np.isnan(have).any():
-        raise CheckFailed(f"{function} returned NaN for {describe(spec, args)}. Hint: {spec.hint}")
+        raise CheckFailed(f"{function} returned NaN for {describe(spec, args)}", hint=spec.hint)
     if not np.all(np.abs(have - want) <= tolerance(want)):
         raise CheckFailed(
-            f"{function} for {describe(spec, args)}: expected {show(want)} ({label}), got {show(have)}. "
-            f"Hint: {spec.hint}"
+            f"{function} for {describe(spec, args)}: expected {show(want)} ({label}), got {show(have)}",
+            hint=spec.hint,
         )
 
 
@@ -178,13 +181,15 @@ def _parts(spec: Spec, args: tuple, got: Any, expected: dict | tuple, at: str) -
             keys = sorted(got) if isinstance(got, dict) else kind_of(got)
             raise CheckFailed(
                 f"{spec.function}{at} for {describe(spec, args)}: expected a dict with the keys {sorted(expected)}, "
-                f"got {keys}. Hint: {spec.hint}"
+                f"got {keys}",
+                hint=spec.hint,
             )
         return [(k, f'{at}["{k}"]') for k in expected]
     if not isinstance(got, list | tuple) or len(got) != len(expected):
         raise CheckFailed(
             f"{spec.function}{at} for {describe(spec, args)}: expected a tuple of {len(expected)} values, "
-            f"got {kind_of(got)}. Hint: {spec.hint}"
+            f"got {kind_of(got)}",
+            hint=spec.hint,
         )
     return [(i, f"{at}[{i}]") for i in range(len(expected))]
 
@@ -458,8 +463,8 @@ def check_reference(learner: Sandbox, spec: Spec, request: pytest.FixtureRequest
             got, want = spec.view(got), spec.view(want)
         if spec.returns == "floats" and isinstance(got, list) and len(got) != len(want):
             raise CheckFailed(
-                f"{spec.function} for {describe(spec, args)}: expected {len(want)} values, got {len(got)}. "
-                f"Hint: {spec.hint}"
+                f"{spec.function} for {describe(spec, args)}: expected {len(want)} values, got {len(got)}",
+                hint=spec.hint,
             )
         compare(spec, args, got, want, full_precision, "the reference's value")
 
@@ -477,7 +482,7 @@ def check_properties(learner: Sandbox, spec: Spec, request: pytest.FixtureReques
                 _check_case(spec, args, out, request, extreme=kind == "extremes")
             except CheckFailed as exc:
                 fix = "np.asarray(x, dtype=float) turns a list into an array" if kind == "lists" else spec.stable_hint
-                advise(request, f"{str(exc).split('. Hint:')[0]}. {fix}")
+                advise(request, f"{exc.what}. {fix}")
                 break
 
 
@@ -485,8 +490,8 @@ def _check_case(spec: Spec, args: tuple, out: Outcome, request: pytest.FixtureRe
     value = accept(out, spec, args, request).value
     if extreme and out.warnings:
         raise CheckFailed(
-            f"{spec.function} is not stable for {describe(spec, args)}: numpy warned '{out.warnings[0]}'. "
-            f"Hint: {spec.hint}"
+            f"{spec.function} is not stable for {describe(spec, args)}: numpy warned '{out.warnings[0]}'",
+            hint=spec.hint,
         )
     value = spec.view(value) if spec.view is not None else value
     if not extreme:
@@ -497,9 +502,7 @@ def _check_case(spec: Spec, args: tuple, out: Outcome, request: pytest.FixtureRe
 
 def _check_finite(spec: Spec, args: tuple, value: Any, why: str) -> None:
     if not all(np.all(np.isfinite(as_numbers(part, spec))) for part in leaves(value)):
-        raise CheckFailed(
-            f"{spec.function} returned NaN or infinity for {describe(spec, args)}{why}. Hint: {spec.hint}"
-        )
+        raise CheckFailed(f"{spec.function} returned NaN or infinity for {describe(spec, args)}{why}", hint=spec.hint)
 
 
 def make_checks(specs: list[Spec]) -> tuple[Callable, Callable, Callable]:

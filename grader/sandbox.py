@@ -39,18 +39,68 @@ REPLY_MARGIN = 1.0  # seconds a reply may take beyond the call's own limit (the 
 READY_SECONDS = 10.0  # a worker forked from a warm template is ready in milliseconds
 
 
+@dataclass(frozen=True)
+class CallFailure:
+    """Why a call of a learner function gave no value. Made once, where the failure is found (the worker's reply, a
+    deadline, a refusal); the CLI, the Check page and the dashboard render it from these fields and parse nothing."""
+
+    kind: str  # not_implemented, exception, import_error, timeout, crashed, tampered, missing_module, garbled, ...
+    function: str  # "module.function", or "module" when the module itself failed ("" when unknown)
+    message: str  # the exception's own message, or what the grader saw
+    error_type: str = ""  # the exception's class when learner code raised one, e.g. "ZeroDivisionError"
+    where: str = ""  # the learner's line it came from, e.g. "ssr.py line 12"
+    raised_in: str = ""  # the learner function it came out of (it may have called another)
+    at_import: bool = False  # the module's import failed or tampered: every function of the module is unusable
+    inputs: str = ""  # the call's inputs in words, where the caller knows them ("x=[0, 0.5, 1], b3=0")
+
+    def detail(self) -> str:
+        """The error in one line: "ZeroDivisionError: division by zero (ssr.py line 3)"."""
+        text = ": ".join(x for x in (self.error_type, self.message) if x)
+        return f"{text} ({self.where})" if self.where else text
+
+    def in_words(self) -> str:
+        """What the function did, as the end of a sentence about it: "is not implemented yet", "raised ..."."""
+        if self.kind == "not_implemented":
+            if self.raised_in in ("", self.function.rpartition(".")[2]):  # its own stub, or a bare NotImplementedError
+                return "is not implemented yet"
+            return f"calls {self.raised_in}, which is not implemented yet"  # e.g. gradients calling sigmoid
+        inputs = f", for {self.inputs}" if self.inputs else ""
+        if self.kind == "exception":
+            return f"raised {self.detail()}{inputs}"
+        if self.kind == "missing_module":
+            return "cannot run: the file is missing"
+        if self.kind in ("wrong_shape", "not_numbers"):
+            return f"{self.message}{inputs}"
+        return f"did not run ({self.kind.replace('_', ' ')}): {self.detail()}"
+
+    def headline(self) -> str:
+        """in_words cut to fit a table cell: "raised ZeroDivisionError", "is not implemented yet"."""
+        return f"raised {self.error_type}" if self.kind == "exception" and self.error_type else self.in_words()
+
+
 @dataclass
 class Outcome:
-    """What one call of a learner function produced, as plain data."""
+    """What one call of a learner function produced, as plain data: a value, or a failure."""
 
     ok: bool
     value: Any = None
-    kind: str = ""  # on failure: not_implemented, exception, import_error, timeout, crashed, tampered, ...
-    message: str = ""
     output: str = ""  # what the learner's code printed during the call
     warnings: list[str] = field(default_factory=list)
     mutated: list[int] = field(default_factory=list)  # positions of arguments the call modified
-    raised_in: str = ""  # on failure: the learner function the exception came out of (it may have called another)
+    failure: CallFailure | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.failure.kind if self.failure else ""
+
+    @property
+    def message(self) -> str:
+        return self.failure.detail() if self.failure else ""
+
+
+def failed(kind: str, function: str, message: str, **details: Any) -> Outcome:
+    """The outcome of a call that gave no value (details: CallFailure's other fields)."""
+    return Outcome(False, failure=CallFailure(kind, function, message, **details))
 
 
 class Sandbox:
@@ -135,7 +185,7 @@ class Sandbox:
         if _stat_all(self.watch) != before:
             self._kill()
             message = "wrote to the grader's output files, which is not allowed"
-            return [self._break(f"{module}.{function}", Outcome(False, kind="tampered", message=message))]
+            return [self._break(f"{module}.{function}", failed("tampered", f"{module}.{function}", message))]
         return outcomes
 
     def _refusal(self, module: str, function: str) -> Outcome | None:
@@ -144,17 +194,17 @@ class Sandbox:
             if key in self.broken:
                 return self.broken[key]
         if f"{module}.py" not in self.submission.files:
-            return self._break(module, Outcome(False, kind="missing_module", message=f"{module}.py is missing"))
+            return self._break(module, failed("missing_module", module, f"{module}.py is missing", at_import=True))
         if self.spent >= self.limits.submission_seconds:
             msg = f"the submission's time limit ({self.limits.submission_seconds:g} s) was used up"
-            return Outcome(False, kind="budget", message=msg)
+            return failed("budget", f"{module}.{function}", msg)
         return None
 
     def _exchange(self, module: str, function: str, groups: list[tuple[list[tuple], bool]]) -> list[Outcome]:
         """Send the calls in one request; read one reply per call, each under its own deadline, until a failure
         that ends the request."""
         if self.closed:
-            return [Outcome(False, kind="unavailable", message="the sandbox was closed (the files changed?)")]
+            return [failed("unavailable", f"{module}.{function}", "the sandbox was closed (the files changed?)")]
         if self.box is None:
             try:
                 self._start()
@@ -188,7 +238,7 @@ class Sandbox:
             if left <= 0:
                 self._kill()
                 msg = f"the submission's time limit ({self.limits.submission_seconds:g} s) was used up"
-                return [*outcomes, Outcome(False, kind="budget", message=msg)]
+                return [*outcomes, failed("budget", f"{module}.{function}", msg)]
             # a request's first reply may also carry the module's import, which has a call's time of its own
             first = not outcomes and module not in self.loaded
             limit = self.limits.call_seconds * (2 if first else 1)
@@ -212,7 +262,7 @@ class Sandbox:
             if held > MAX_BATCH_BYTES:
                 self._kill()  # replies may still be on their way
                 message = f"returned more than {MAX_BATCH_BYTES:,} bytes of numbers in one check"
-                return [*outcomes, Outcome(False, kind="too_large", message=message)]
+                return [*outcomes, failed("too_large", f"{module}.{function}", message)]
             self.loaded.add(module)  # the worker answered, so its import is done (or failed for good)
             for r in replies:
                 first = r.get("first_blob", 0) if isinstance(r, dict) else 0
@@ -224,15 +274,15 @@ class Sandbox:
         return outcomes
 
     def _unsandboxed(self, module: str, exc: Exception) -> Outcome:
-        return self._break(module, Outcome(False, kind="sandbox", message=f"could not sandbox: {exc}"))
+        return self._break(module, failed("sandbox", module, f"could not sandbox: {exc}", at_import=True))
 
     def _garbled(self) -> Outcome:
         self._kill()
-        return Outcome(False, kind="garbled", message="the grader's channel was written to by the submission")
+        return failed("garbled", "", "the grader's channel was written to by the submission")
 
     def _timed_out(self, module: str, function: str) -> Outcome:
         secs = self.limits.call_seconds
-        why = Outcome(False, kind="timeout", message=f"did not return within {secs:g} s (an endless loop?)")
+        why = failed("timeout", f"{module}.{function}", f"did not return within {secs:g} s (an endless loop?)")
         return self._break(f"{module}.{function}", why)
 
     def _outcome(self, module: str, function: str, reply: Any, blobs: list) -> Outcome:
@@ -242,15 +292,19 @@ class Sandbox:
             return self._garbled()
         if reply["ok"] and reply.get("kind", ""):  # a call that returned has no kind of failure
             return self._garbled()
-        out = Outcome(
-            ok=reply["ok"],
-            kind=str(reply.get("kind", ""))[:40],
-            message=" ".join(str(x) for x in (reply.get("type", ""), reply.get("message", "")) if x)[:500],
-            output=str(reply.get("output", ""))[-4096:],
-            raised_in=str(reply.get("in", ""))[:80],
-        )
-        if reply.get("where"):
-            out.message += f" ({str(reply['where'])[:80]})"
+        if not isinstance(reply.get("at_import", False), bool):
+            return self._garbled()
+        out = Outcome(ok=reply["ok"], output=str(reply.get("output", ""))[-4096:])
+        if not out.ok:
+            out.failure = CallFailure(
+                kind=str(reply.get("kind", ""))[:40],
+                function=module if reply.get("at_import") else f"{module}.{function}",
+                message=str(reply.get("message", ""))[:500],
+                error_type=str(reply.get("type", ""))[:80],
+                where=str(reply.get("where", ""))[:80],
+                raised_in=str(reply.get("in", ""))[:80],
+                at_import=reply.get("at_import", False),
+            )
         if out.ok:
             try:
                 out.value = decode(reply["value"], blobs)
@@ -258,21 +312,20 @@ class Sandbox:
                 out.mutated = [int(i) for i in reply.get("mutated", [])][:10]
             except (KeyError, TypeError, ValueError, IndexError, OverflowError, RecursionError) as exc:
                 self._kill()
-                return Outcome(False, kind="garbled", message=f"the reply could not be read ({type(exc).__name__})")
+                return failed("garbled", f"{module}.{function}", f"the reply could not be read ({type(exc).__name__})")
         elif out.kind == "timeout":
             return self._timed_out(module, function)
         elif out.kind == "tampered":
             self._kill()  # the worker exits after reporting tampering; make sure
-            at_import = out.message.startswith("while importing")
-            return self._break(module if at_import else f"{module}.{function}", out)
+            return self._break(out.failure.function, out)
         elif out.kind in ("import_error", "missing_function"):
-            return self._break(module if out.kind == "import_error" else f"{module}.{function}", out)
+            return self._break(out.failure.function, out)
         return out
 
     def _died(self, module: str, function: str) -> Outcome:
         code = self._kill(wait=1.0)  # its pipe closed: it is ending
         how = f"signal {_signal_name(-code)}" if code is not None and code < 0 else f"exit code {code}"
-        why = Outcome(False, kind="crashed", message=f"ended the grading process ({how})")
+        why = failed("crashed", f"{module}.{function}", f"ended the grading process ({how})")
         return self._break(f"{module}.{function}", why)
 
     def _break(self, key: str, outcome: Outcome) -> Outcome:
@@ -405,10 +458,10 @@ def _regroup(outcomes: list[Outcome], sizes: list[int]) -> list[list[Outcome]]:
         group: list[Outcome] = []
         for out in outcomes[at : at + size]:
             if out.kind == "skipped":
-                failed = bool(group) and not group[-1].ok
-                out = group[-1] if failed else Outcome(False, kind="garbled", message="a reply came out of order")
+                after_failure = bool(group) and not group[-1].ok
+                out = group[-1] if after_failure else failed("garbled", "", "a reply came out of order")
             group.append(out)
-        ending = outcomes[-1] if not outcomes[-1].ok else Outcome(False, kind="garbled", message="replies were missing")
+        ending = outcomes[-1] if not outcomes[-1].ok else failed("garbled", "", "replies were missing")
         grouped.append(group + [ending] * (size - len(group)))
         at += size
     return grouped

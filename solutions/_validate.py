@@ -11,6 +11,14 @@ from numpy.typing import ArrayLike
 EPS = np.finfo(float).eps  # probabilities are clipped to [EPS, 1 - EPS] before a log or a division
 
 
+class Diverged(ValueError):
+    """Training or gradient descent ran past what a float can hold (step: the update at which it did)."""
+
+    def __init__(self, message: str, step: int) -> None:
+        super().__init__(message)
+        self.step = step
+
+
 def numbers(x: ArrayLike, name: str) -> np.ndarray:
     """x as a float array of any shape; TypeError or ValueError saying what is wrong."""
     if type(x) is float and math.isfinite(x):  # the common case, checked without numpy's machinery

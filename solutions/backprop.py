@@ -256,7 +256,7 @@ def _descend(
                 if t < n_steps:
                     history[t + 1] = history[t] - lr * gradient
     except FloatingPointError as error:
-        raise ValueError(f"training diverged at step {t} ({error}); try a smaller learning_rate") from None
+        raise check.Diverged(f"training diverged at step {t} ({error}); try a smaller learning_rate", t) from None
     return losses, history
 
 

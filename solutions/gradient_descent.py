@@ -39,9 +39,10 @@ def gradient_descent(
             break
         new = values[-1] - step
         if not np.isfinite(new):
-            raise ValueError(
+            raise check.Diverged(
                 f"gradient descent diverged after {len(values)} steps: the value overflowed; "
-                "try a smaller learning_rate"
+                "try a smaller learning_rate",
+                len(values),
             )
         values.append(new)
     return values
@@ -52,9 +53,10 @@ def _finite_derivative(derivative_at: Callable[[float], float], value: float, st
     if d.size != 1:
         raise ValueError(f"derivative_at must return one number; at step {step} it returned shape {d.shape}")
     if not np.isfinite(d):
-        raise ValueError(
+        raise check.Diverged(
             f"gradient descent diverged at step {step}: the derivative at {value} is {float(d)}; "
-            "try a smaller learning_rate"
+            "try a smaller learning_rate",
+            step,
         )
     return float(d.reshape(()))
 

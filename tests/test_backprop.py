@@ -12,6 +12,7 @@ from data.iris import load_iris
 from solutions import backprop as bp
 from solutions import cross_entropy as ce
 from solutions import ssr
+from solutions._validate import Diverged
 from tests.helpers import central_difference
 
 SEEDS = range(12)
@@ -204,8 +205,10 @@ def test_iris_network_trained_on_all_150_flowers_classifies_the_article_flowers(
 
 
 def test_a_learning_rate_that_overflows_is_reported():
-    with pytest.raises(ValueError, match=r"training diverged at step .* try a smaller learning_rate"):
+    with pytest.raises(Diverged, match=r"training diverged at step .* try a smaller learning_rate") as raised:
         bp.train_dosage(ex.DOSAGE, ex.EFFICACY, learning_rate=100.0, steps=200, seed=0)
+    assert isinstance(raised.value, ValueError) and 0 < raised.value.step < 200  # the dashboard shows the step
+    assert f"at step {raised.value.step} " in str(raised.value)
 
 
 DOSAGE_ARGS = (ex.DOSAGE, ex.EFFICACY)

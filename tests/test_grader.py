@@ -592,3 +592,23 @@ def test_changing_an_input_in_place_is_advice_and_costs_nothing(tmp_path):
     checks = [c for c in result.checks if c.function == "logistic.da_dz"]
     assert {c.status for c in checks} == {"passed"} and result.score == FULL
     assert any("changed its input a in place" in line for c in checks for line in c.advice)
+
+
+def test_a_failed_call_is_data_made_where_it_failed(tmp_path):
+    """The worker's reply becomes a CallFailure with the exception's class, message and line as separate fields;
+    a module that cannot be imported is marked at_import, and every rendering reads the fields."""
+    folder = sub.reference(tmp_path / "failing")
+    sub.replace_function(folder, "ssr", "def softplus(x):\n    return 1 / 0")
+    sub.prepend(folder, "logistic", "import no_such_module")
+    with Sandbox(load(folder), choose(), FAST) as box:
+        raised = box.call("ssr", "softplus", 1.0).failure
+        missing = box.call("ssr", "no_such_function", 1.0).failure
+        unimportable = box.call("logistic", "sigmoid", 1.0).failure
+    line = next(i for i, text in enumerate((folder / "ssr.py").read_text().splitlines(), 1) if "1 / 0" in text)
+    assert (raised.kind, raised.function, raised.error_type) == ("exception", "ssr.softplus", "ZeroDivisionError")
+    assert (raised.message, raised.where, raised.raised_in) == ("division by zero", f"ssr.py line {line}", "softplus")
+    assert raised.detail() == f"ZeroDivisionError: division by zero (ssr.py line {line})"
+    assert raised.headline() == "raised ZeroDivisionError"
+    assert (missing.kind, missing.function, missing.at_import) == ("missing_function", "ssr.no_such_function", False)
+    assert (unimportable.kind, unimportable.function, unimportable.at_import) == ("import_error", "logistic", True)
+    assert unimportable.error_type == "ModuleNotFoundError" and "no_such_module" in unimportable.message
