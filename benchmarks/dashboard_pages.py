@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))  # `python benchmarks/dashboard_pages.py` puts onl
 
 from dashboard import network  # noqa: E402
 from dashboard.compare import TOGGLE  # noqa: E402
+from dashboard.examples import CE, SSR, Example  # noqa: E402
 from dashboard.learner import EXERCISES_ENV  # noqa: E402
 from tests import submissions  # noqa: E402
 
@@ -86,7 +87,7 @@ def switch_on_ms(page: str) -> tuple[float, float]:
     return first, median_rerun_ms(at)
 
 
-def first_training_ms(net: str) -> float:
+def first_training_ms(net: Example) -> float:
     """One uncached training at the page's defaults: what the first visit to a network page waits for."""
     network.train.clear()
     start = time.perf_counter()
@@ -105,7 +106,7 @@ def main() -> int:
         print(f"{name:36} {first:10.1f} {warm:8.1f} {later}")
         slow |= max(warm, after_run or 0.0) > BUDGET_MS
     print("(the two network pages' rows include Every parameter and Train every parameter, training cached)")
-    for name, net in (("dosage network (3 dosages)", "ssr"), ("iris network (150 flowers)", "ce")):
+    for name, net in (("dosage network (3 dosages)", SSR), ("iris network (150 flowers)", CE)):
         _, lr, steps = network.defaults(net)
         print(f"First training of the {name}, lr {lr:g}, {steps} steps: {first_training_ms(net):.0f} ms (uncached)")
     print(f"Check my exercises: pressing the button {check_click_ms():.0f} ms (median of {CLICKS}; grades every check)")

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.mathsource import cross_entropy as ce
+from dashboard.examples import Example
+from dashboard.mathsource import Diverged
 from dashboard.mathsource import gradient_descent as gd
 from dashboard.mathsource import logistic as lg
-from dashboard.mathsource import ssr
 from data import examples as ex
 
-Method = Literal["ssr", "ce"]
 FD_STEP = 1e-6  # central-difference step: O(h^2) truncation, ~1e-10 rounding
 PARAM_LIMIT = 100.0  # every parameter control allows [-PARAM_LIMIT, PARAM_LIMIT]; a run leaving it has diverged
 LR_RANGE = (0.001, 1000.0)  # learning-rate control bounds: large enough to show divergence
-STEPS_RANGE = (1, 10_000)  # max-steps control bounds
-TINY = float(np.finfo(float).tiny)  # guards -1/p against an exact 0; every p the controls reach is far above it
+STEPS_RANGE = (1, 10_000)  # every steps control (10,000 updates of the iris network take about a second)
 
 
 class Row(NamedTuple):
@@ -40,163 +39,79 @@ class Run(NamedTuple):
     problem: str | None
 
 
-# --- The two one-parameter examples: loss and slope as functions of b3 ---
+# --- The one-parameter examples (dashboard/examples.py): loss, slope and descent as functions of b3 ---
 
-
-def _ssr_loss(b3: float) -> float:
-    return ssr.ssr(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3))
-
-
-def _ssr_slope(b3: float) -> float:
-    return ssr.ssr_derivative_b3(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3))
-
-
-def _ce_probabilities(b3: float) -> np.ndarray:
-    return ce.softmax(ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3))
-
-
-def _ce_loss(b3: float) -> float:
-    return float(np.sum(ce.cross_entropy(_ce_probabilities(b3), ex.OBSERVED_SPECIES)))
-
-
-def _ce_slope(b3: float) -> float:
-    return ce.cross_entropy_derivative_b3(_ce_probabilities(b3), ex.OBSERVED_SPECIES)
-
-
-LOSS: dict[str, Callable[[float], float]] = {"ssr": _ssr_loss, "ce": _ce_loss}
-SLOPE: dict[str, Callable[[float], float]] = {"ssr": _ssr_slope, "ce": _ce_slope}
+BY_KEY = {Example: operator.attrgetter("key")}  # st.cache_data keys an Example by its key, not its functions
 
 
 def _central_difference(f: Callable[[float], float], x: float) -> float:
     return (f(x + FD_STEP) - f(x - FD_STEP)) / (2 * FD_STEP)
 
 
-@st.cache_data(show_spinner=False)
-def loss(method: Method, b3: float) -> float:
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def loss(example: Example, b3: float) -> float:
     """The total loss at b3."""
-    return LOSS[method](b3)
+    return example.loss(b3)
 
 
-@st.cache_data(show_spinner=False)
-def slope(method: Method, b3: float) -> float:
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def slope(example: Example, b3: float) -> float:
     """The analytic total derivative of the loss with respect to b3."""
-    return SLOPE[method](b3)
+    return example.slope(b3)
 
 
-@st.cache_data(show_spinner=False)
-def numeric_slope(method: Method, b3: float) -> float:
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def numeric_slope(example: Example, b3: float) -> float:
     """A central finite difference of the loss at b3, to check the analytic slope against."""
-    return _central_difference(LOSS[method], b3)
+    return _central_difference(example.loss, b3)
 
 
-@st.cache_data(show_spinner=False)
-def ssr_predictions(b3: float) -> pd.DataFrame:
-    """Each dosage's network output and residual at b3."""
-    y_hat = ssr.predict(ex.DOSAGE, b3)
-    residual = np.array(ex.EFFICACY) - y_hat
-    return pd.DataFrame(
-        {
-            "dosage": ex.DOSAGE,
-            "observed y": ex.EFFICACY,
-            "predicted y_hat": y_hat,
-            "residual y - y_hat": residual,
-            "squared residual": residual**2,
-        }
-    )
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def predictions(example: Example, b3: float) -> pd.DataFrame:
+    """Each sample's prediction (and loss) at b3."""
+    return example.predictions(b3)
 
 
-@st.cache_data(show_spinner=False)
-def ssr_contributions(b3: float) -> pd.DataFrame:
-    """Each dosage's term of dSSR/db3 with its two chain-rule factors and the rule in words."""
-    y_hat = ssr.predict(ex.DOSAGE, b3)
-    terms = ssr.ssr_contributions(ex.EFFICACY, y_hat)
-    words = [
-        f"-2 × ({y:g} - ({p:.4f})) × 1: the residual, doubled and negated"
-        for y, p in zip(ex.EFFICACY, y_hat, strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "dosage": ex.DOSAGE,
-            "dSSR/dy_hat = -2(y - y_hat)": terms,  # dy_hat/db3 = 1, so the term and this factor coincide
-            "dy_hat/db3": np.ones(len(terms)),
-            "term = product": terms,
-            "in words": words,
-        }
-    )
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def contributions(example: Example, b3: float) -> pd.DataFrame:
+    """Each sample's term of the slope at b3, with its chain-rule factors and the rule in words."""
+    return example.contributions(b3)
 
 
-@st.cache_data(show_spinner=False)
-def ce_predictions(b3: float) -> pd.DataFrame:
-    """Each flower's raw outputs, SoftMax probabilities, observed species and cross-entropy at b3."""
-    raw = ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3)
-    p = ce.softmax(raw)
-    table = {"petal width": ex.PETAL_WIDTH, "sepal width": ex.SEPAL_WIDTH}
-    table |= {f"z {name}": raw[:, i] for i, name in enumerate(ex.SPECIES)}
-    table |= {f"p {name}": p[:, i] for i, name in enumerate(ex.SPECIES)}
-    table["observed"] = [ex.SPECIES[k] for k in ex.OBSERVED_SPECIES]
-    table["cross-entropy -ln p_observed"] = ce.cross_entropy(p, ex.OBSERVED_SPECIES)
-    return pd.DataFrame(table)
-
-
-@st.cache_data(show_spinner=False)
-def ce_contributions(b3: float) -> pd.DataFrame:
-    """Each flower's term of dCE/db3 with its three chain-rule factors and the rule in words."""
-    p = _ce_probabilities(b3)
-    observed = np.array(ex.OBSERVED_SPECIES)
-    p_setosa = p[:, 0]
-    p_obs = p[np.arange(len(observed)), observed]
-    is_setosa = observed == 0
-    # SoftMax's derivative: p_S(1 - p_S) for the species' own raw output, -p_obs·p_S for another species' output.
-    dp_dz = np.where(is_setosa, p_setosa * (1 - p_setosa), -p_obs * p_setosa)
-    words = [
-        "p_Setosa - 1 because Setosa was observed" if s else f"p_Setosa because {ex.SPECIES[k]} was observed"
-        for s, k in zip(is_setosa, observed, strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "observed": [ex.SPECIES[k] for k in observed],
-            "dCE/dp_obs = -1/p_obs": -1 / np.maximum(p_obs, TINY),
-            "dp_obs/dz_Setosa": dp_dz,
-            "dz_Setosa/db3": np.ones(len(observed)),
-            "term = product": ce.cross_entropy_contributions_b3(p, observed),
-            "in words": words,
-        }
-    )
-
-
-@st.cache_data(show_spinner=False)
-def loss_curve(method: Method, low: float, high: float, points: int = 201) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def loss_curve(example: Example, low: float, high: float, points: int = 201) -> pd.DataFrame:
     """The loss at evenly spaced b3 values between low and high."""
     grid = np.linspace(low, high, points)
-    return pd.DataFrame({"b3": grid, "loss": [LOSS[method](float(v)) for v in grid]})
+    return pd.DataFrame({"b3": grid, "loss": [example.loss(float(v)) for v in grid]})
 
 
-@st.cache_data(show_spinner=False)
-def path_losses(method: Method, values: tuple[float, ...]) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def path_losses(example: Example, values: tuple[float, ...]) -> pd.DataFrame:
     """The loss at each value gradient descent visited, numbered from 0."""
-    return pd.DataFrame({"step": range(len(values)), "b3": values, "loss": [LOSS[method](v) for v in values]})
+    return pd.DataFrame({"step": range(len(values)), "b3": values, "loss": [example.loss(v) for v in values]})
 
 
-SLOPE_FUNCTIONS = {"ssr": "ssr_contributions and ssr_derivative_b3",
-                   "ce": "cross_entropy_contributions_b3 and cross_entropy_derivative_b3",
-                   "sigmoid": "dloss_dz and gradients"}  # fmt: skip
 TINY_STEP = 1e-6  # a step this short cannot overshoot: if it raises the loss, the slope points the wrong way
+SIGMOID_SLOPE_FUNCTIONS = "dloss_dz and gradients"  # the learner functions behind the sigmoid unit's derivatives
 
 
 def _grew(old_loss: float, new_loss: float) -> bool:
     return new_loss > old_loss + 1e-12 * max(1.0, abs(old_loss))  # rounding at the minimum is not growth
 
 
-def _growth_problem(old_loss: float, new_loss: float, tiny_step_loss: Callable[[], float], method: str) -> str | None:
+def _growth_problem(
+    old_loss: float, new_loss: float, tiny_step_loss: Callable[[], float], functions: str
+) -> str | None:
     """Why a step raised the loss: too large a step (divergence), or a slope with the wrong sign, told apart by
-    a tiny step in the same direction, which lowers the loss unless the slope points downhill."""
+    a tiny step in the same direction, which lowers the loss unless the slope points downhill. functions: the
+    learner functions to check for a sign error."""
     if not _grew(old_loss, new_loss):
         return None
     if _grew(old_loss, tiny_step_loss()):
         return (
             f"The loss grew from {old_loss:.4g} to {new_loss:.4g}, and it grows even for a tiny step in the same "
             "direction: the derivative's sign looks wrong, not the learning rate. A derivative points uphill, so "
-            f"moving against it goes downhill; check the signs in {SLOPE_FUNCTIONS[method]}."
+            f"moving against it goes downhill; check the signs in {functions}."
         )
     return (
         f"Gradient descent diverged: the loss grew from {old_loss:.4g} to {new_loss:.4g}, "
@@ -218,34 +133,33 @@ def _range_problem(values: tuple[float, ...]) -> str | None:
     return None
 
 
-@st.cache_data(show_spinner=False)
-def step(method: Method, value: float, learning_rate: float) -> Run:
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def step(example: Example, value: float, learning_rate: float) -> Run:
     """One update of b3 from value; the step is refused if it leaves the allowed range."""
-    d = SLOPE[method](value)
-    row = Row(value, d, gd.step_size(d, learning_rate), gd.update(value, d, learning_rate))
+    row = next_step(example, value, learning_rate)
     outside = _range_problem((row.new,))
     if outside:
         return Run((), False, outside)  # refused: the control could not hold the new value
-    grew = _growth_problem(
-        LOSS[method](value), LOSS[method](row.new), lambda: LOSS[method](_tiny_step(value, d)), method
+    tiny = lambda: example.loss(_tiny_step(value, row.derivative))  # noqa: E731
+    return Run(
+        (row,), False, _growth_problem(example.loss(value), example.loss(row.new), tiny, example.slope_functions)
     )
-    return Run((row,), False, grew)
 
 
-@st.cache_data(show_spinner=False)
-def next_step(method: Method, value: float, learning_rate: float) -> Row:
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def next_step(example: Example, value: float, learning_rate: float) -> Row:
     """The update a Step would make from value, whether or not the controls could hold the new value."""
-    d = SLOPE[method](value)
+    d = example.slope(value)
     return Row(value, d, gd.step_size(d, learning_rate), gd.update(value, d, learning_rate))
 
 
 class _Diverged(Exception):
-    """Raised inside derivative_at to stop solutions.gradient_descent at the first sign of divergence."""
+    """Raised inside derivative_at to stop gradient_descent at the first sign of divergence."""
 
 
-@st.cache_data(show_spinner=False)
-def descent(method: Method, start: float, learning_rate: float, max_steps: int) -> Run:
-    """solutions.gradient_descent from start, stopped early when the loss grows or b3 leaves the range."""
+@st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
+def descent(example: Example, start: float, learning_rate: float, max_steps: int) -> Run:
+    """gradient_descent itself from start, stopped early when the loss grows or b3 leaves the range."""
     visited: list[float] = []
     losses: list[float] = []
     slopes: list[float] = []
@@ -257,22 +171,21 @@ def descent(method: Method, start: float, learning_rate: float, max_steps: int) 
         if outside:
             problem.append(outside)
             raise _Diverged
-        losses.append(LOSS[method](value))
+        losses.append(example.loss(value))
         visited.append(value)  # an overshoot stays in the path so the learner sees where it landed
-        grew = len(losses) > 1 and _growth_problem(
-            losses[-2], losses[-1], lambda: LOSS[method](_tiny_step(visited[-2], slopes[-1])), method
-        )
+        tiny = lambda: example.loss(_tiny_step(visited[-2], slopes[-1]))  # noqa: E731
+        grew = len(losses) > 1 and _growth_problem(losses[-2], losses[-1], tiny, example.slope_functions)
         if grew:
             problem.append(grew)
             raise _Diverged
-        slopes.append(SLOPE[method](value))
+        slopes.append(example.slope(value))
         return slopes[-1]
 
     try:
         values = gd.gradient_descent(derivative_at, start, learning_rate, ex.MIN_STEP_SIZE, max_steps)
     except _Diverged:
         values = visited
-    except ValueError as error:  # the solutions' own "diverged" (overflow or a non-finite slope)
+    except Diverged as error:  # gradient_descent's own (overflow or a non-finite slope)
         values, problem = visited, [str(error)]
     # slopes may hold one more entry (the final value's, which stopped the run) or one fewer (an overshoot).
     pairs = zip(values, slopes, values[1:], strict=False)
@@ -401,7 +314,11 @@ def sigmoid_step(params: Params, learning_rate: float) -> Run:
     outside = _range_problem(row.new)
     if outside:
         return Run((), False, outside)
-    return Run((row,), False, _growth_problem(_sigmoid_loss(row.old), row.loss_after, _sigmoid_tiny(row), "sigmoid"))
+    return Run(
+        (row,),
+        False,
+        _growth_problem(_sigmoid_loss(row.old), row.loss_after, _sigmoid_tiny(row), SIGMOID_SLOPE_FUNCTIONS),
+    )
 
 
 @st.cache_data(show_spinner=False)
@@ -417,7 +334,7 @@ def sigmoid_descent(params: Params, learning_rate: float, max_steps: int) -> Run
         if outside:
             return Run(tuple(rows), False, outside)
         rows.append(row)
-        grew = _growth_problem(_sigmoid_loss(row.old), row.loss_after, _sigmoid_tiny(row), "sigmoid")
+        grew = _growth_problem(_sigmoid_loss(row.old), row.loss_after, _sigmoid_tiny(row), SIGMOID_SLOPE_FUNCTIONS)
         if grew:
             return Run(tuple(rows), False, grew)
         params = row.new

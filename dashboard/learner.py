@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from grader import kit
-from grader.checking import Spec, describe, expected_shape
+from grader.checking import ATOL, RTOL, Spec, describe, expected_shape  # the grader's own agreement
 from grader.isolation import Limits, for_own_work
 from grader.sandbox import CallFailure, Foreign, Outcome, Sandbox, Scalar, failed
 from grader.submission import NotASubmission, load
@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXERCISES_ENV = "BACKPROP_EXERCISES"  # another exercises folder (tests point the dashboard at fixture submissions)
 # The grader's per-call limit, but no total budget: a dashboard session keeps calling for as long as it is open.
 LIMITS = Limits(call_seconds=2.0, submission_seconds=1e9, memory_mb=1024)
-RTOL, ATOL = 1e-7, 1e-12  # the grader's reference checks compare to full float precision
 # One sandbox is shared by every session's thread and its pipe carries one call at a time; the grader's fork server
 # (which starts every sandbox's worker, the Check page's too) answers one request at a time as well.
 exclusive = threading.Lock()

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, compare, compute
+from dashboard.examples import Example
 from data import examples as ex
 
 ROW_PX = 35  # the height of one row of st.dataframe, in pixels
@@ -85,15 +86,15 @@ def yours_totals(rows: list[tuple[str, compare.Ask, float]], key: str) -> None:
         number_table(compare.totals(rows), key=key)
 
 
-def b3_yours_totals(method: compute.Method, prefix: str, b3: float, learning_rate: float, rows: list) -> None:
+def b3_yours_totals(example: Example, b3: float, learning_rate: float, rows: list) -> None:
     """yours_totals for a b3 page: its own single numbers, then the next step's size and new b3."""
-    after = compute.next_step(method, b3, learning_rate)
+    after = compute.next_step(example, b3, learning_rate)
     slope = (after.derivative, learning_rate)
     rows += [
         ("step size = lr × slope", compare.Ask("gradient_descent", "step_size", slope, ()), after.step_size),
         ("b3 after one step", compare.Ask("gradient_descent", "update", (b3, *slope), ()), after.new),
     ]
-    yours_totals(rows, key=f"{prefix}_yours_totals")
+    yours_totals(rows, key=f"{example.key}_yours_totals")
 
 
 def article_notes(
@@ -174,27 +175,28 @@ def show_messages(prefix: str) -> None:
         st.info(st.session_state[f"{prefix}_note"])
 
 
-# --- The two one-parameter pages (SSR and cross-entropy): b3 and its gradient descent ---
+# --- The one-parameter pages (dashboard/examples.py): b3 and its gradient descent ---
 
 
-def b3_state(prefix: str, start: float, learning_rate: float) -> None:
+def b3_state(example: Example) -> None:
     """Defaults for b3, the learning rate, max steps and the run history; then any value a Run left behind."""
-    init_state({f"{prefix}_b3": start, **descent_defaults(prefix, learning_rate)})
-    apply_pending(prefix)
+    init_state({f"{example.key}_b3": example.start, **descent_defaults(example.key, example.learning_rate)})
+    apply_pending(example.key)
 
 
-def b3_control(prefix: str) -> float:
+def b3_control(example: Example) -> float:
     """The b3 input; typing a new value starts a new descent from it."""
-    limit = compute.PARAM_LIMIT
+    limit, prefix = compute.PARAM_LIMIT, example.key
     value = st.number_input(
         "b3", -limit, limit, step=0.1, format="%.4f", key=f"{prefix}_b3", on_change=clear_run, args=(prefix,)
     )
     return float(value)
 
 
-def _step_b3(method: compute.Method, prefix: str) -> None:
+def _step_b3(example: Example) -> None:
+    prefix = example.key
     old = float(st.session_state[f"{prefix}_b3"])
-    run = compute.step(method, old, float(st.session_state[f"{prefix}_lr"]))
+    run = compute.step(example, old, float(st.session_state[f"{prefix}_lr"]))
     note = None
     if run.rows:
         st.session_state[f"{prefix}_b3"] = run.rows[0].new  # a callback runs before the widget is drawn
@@ -204,9 +206,9 @@ def _step_b3(method: compute.Method, prefix: str) -> None:
     record(prefix, run, note)
 
 
-def _reset_b3(prefix: str, start: float) -> None:
-    st.session_state[f"{prefix}_b3"] = start
-    clear_run(prefix)
+def _reset_b3(example: Example) -> None:
+    st.session_state[f"{example.key}_b3"] = example.start
+    clear_run(example.key)
 
 
 def b3_path(prefix: str) -> tuple[float, ...]:
@@ -215,53 +217,73 @@ def b3_path(prefix: str) -> tuple[float, ...]:
     return (rows[0].old, *(row.new for row in rows)) if rows else ()
 
 
-def b3_curve(method: compute.Method, prefix: str, b3: float, default_window: tuple[float, float]) -> None:
+def b3_curve(example: Example, b3: float) -> None:
     """The loss against b3 with the tangent at b3 and the descent path so far."""
-    path = compute.thin(b3_path(prefix))
-    low, high = compute.window(default_window, (b3, *path))
+    path = compute.thin(b3_path(example.key))
+    low, high = compute.window(example.window, (b3, *path))
     chart = charts.loss_curve(
-        compute.loss_curve(method, low, high),
+        compute.loss_curve(example, low, high),
         "b3",
         b3,
-        compute.loss(method, b3),
-        compute.slope(method, b3),
-        compute.path_losses(method, path) if path else None,
+        compute.loss(example, b3),
+        compute.slope(example, b3),
+        compute.path_losses(example, path) if path else None,
     )
-    st.altair_chart(chart, width="stretch", key=f"{prefix}_curve")
+    st.altair_chart(chart, width="stretch", key=f"{example.key}_curve")
     st.caption(
         "Blue: the loss for every b3 · red dot: the current b3 · dashed red: the tangent there, whose slope is the "
         "derivative · orange: the values gradient descent visited."
     )
 
 
-def b3_descent(method: compute.Method, prefix: str, start: float) -> None:
+def b3_descent(example: Example) -> None:
     """Step, Run to convergence and Reset, the table of updates, and what happened in words."""
-    clicked = descent_buttons(prefix, lambda: _step_b3(method, prefix), lambda: _reset_b3(prefix, start))
-    if clicked:
-        lr, max_steps = float(st.session_state[f"{prefix}_lr"]), int(st.session_state[f"{prefix}_max_steps"])
-        run = run_in_chunks(
-            lambda value, steps: compute.descent(method, value, lr, steps),
-            float(st.session_state[f"{prefix}_b3"]),
-            max_steps,
-            lambda row: row.new,
-        )
+    prefix = example.key
+    lr = float(st.session_state[f"{prefix}_lr"])
+    stepper(
+        prefix,
+        lambda: _step_b3(example),
+        lambda: _reset_b3(example),
+        lambda value, steps: compute.descent(example, value, lr, steps),
+        (f"{prefix}_b3",),
+        lambda rows: pd.DataFrame(rows, columns=["old b3", "derivative", "step size", "new b3"]),
+    )
+
+
+def stepper(
+    prefix: str,
+    on_step: Callable[[], None],
+    on_reset: Callable[[], None],
+    chunk: RunChunk,
+    keys: tuple[str, ...],
+    table: Callable[[list], pd.DataFrame],
+) -> None:
+    """Gradient descent's controls for any number of parameters: Step, Run to convergence (chunk by chunk) and
+    Reset, what happened in words, and the table of updates. keys: the parameters' inputs, which a run leaves at
+    its last values (a row's `new`); table: the updates as a DataFrame."""
+    if descent_buttons(prefix, on_step, on_reset):
+        max_steps = int(st.session_state[f"{prefix}_max_steps"])
+        start = tuple(float(st.session_state[key]) for key in keys)
+        run = run_in_chunks(chunk, start if len(keys) > 1 else start[0], max_steps, lambda row: row.new)
         record(prefix, run, run_note(run, max_steps))
         if run.rows:
-            st.session_state[f"{prefix}_pending"] = {f"{prefix}_b3": run.rows[-1].new}
-        st.rerun()  # redraw the page from the top at the new b3
+            last = run.rows[-1].new
+            st.session_state[f"{prefix}_pending"] = dict(zip(keys, last if len(keys) > 1 else (last,), strict=True))
+        st.rerun()  # redraw the page from the top at the new values
     show_messages(prefix)
     rows = st.session_state[f"{prefix}_history"]
     if rows:
-        history = pd.DataFrame(rows, columns=["old b3", "derivative", "step size", "new b3"])
+        history = table(rows)
         history.insert(0, "step", range(1, len(rows) + 1))
         number_table(history, key=f"{prefix}_history_table")
     else:
         st.caption("No steps yet: press Step for one update or Run to convergence for the whole descent.")
 
 
-def slope_check(analytic: Sequence[float], numeric: Sequence[float], method: str) -> None:
+def slope_check(analytic: Sequence[float], numeric: Sequence[float], functions: str, clipped: bool) -> None:
     """Explain, when it happens, why the formula and the finite difference disagree: a sign error, a clipped loss
-    (only where the loss has probabilities to clip), or a formula that is simply off."""
+    (clipped: the loss clips probabilities), or a formula that is simply off. functions: the learner functions to
+    look at."""
     pairs = [(a, n) for a, n in zip(analytic, numeric, strict=True) if abs(a - n) > 1e-4 * max(1.0, abs(a))]
     if not pairs:
         return
@@ -269,10 +291,9 @@ def slope_check(analytic: Sequence[float], numeric: Sequence[float], method: str
     if a * n < 0 and abs(a + n) <= 1e-4 * max(1.0, abs(a)):
         st.warning(
             f"The formula gives {a:.4f} and the finite difference of the loss {n:.4f}: the same size, the opposite "
-            f"sign. Check the signs in {compute.SLOPE_FUNCTIONS[method]}; with the sign flipped, gradient descent "
-            "walks uphill."
+            f"sign. Check the signs in {functions}; with the sign flipped, gradient descent walks uphill."
         )
-    elif method != "ssr" and a * n >= 0:
+    elif clipped and a * n >= 0:
         st.warning(
             "The formula and the finite difference disagree here. A probability is so close to 0 or 1 that the "
             "loss is clipped (at most 36.04 per sample, so that it stays finite); the clipped loss is flat, which "
@@ -281,5 +302,5 @@ def slope_check(analytic: Sequence[float], numeric: Sequence[float], method: str
     else:
         st.warning(
             f"The formula gives {a:.4f} but the finite difference of the loss {n:.4f}. Check "
-            f"{compute.SLOPE_FUNCTIONS[method]} against the chain rule, link by link."
+            f"{functions} against the chain rule, link by link."
         )

@@ -184,3 +184,72 @@ def test_a_clipped_loss_is_explained_not_hidden():
     assert not at.exception
     assert "clipped" in at.warning[0].value
     assert round(metric(at, "dCE/db3"), 4) == 2.0
+
+
+def _reference_numbers(prefix: str, b3: float) -> dict[str, np.ndarray]:
+    """What solutions/ itself returns at b3, called here directly (not through the dashboard)."""
+    from data import examples as ex
+    from solutions import cross_entropy as ce
+    from solutions import ssr
+
+    if prefix == "ssr":
+        y_hat = ssr.predict(ex.DOSAGE, b3)
+        return {
+            "predicted y_hat": y_hat,
+            "term = product": ssr.ssr_contributions(ex.EFFICACY, y_hat),
+            "SSR": np.array([ssr.ssr(ex.EFFICACY, y_hat)]),
+            "dSSR/db3": np.array([ssr.ssr_derivative_b3(ex.EFFICACY, y_hat)]),
+        }
+    p = ce.softmax(ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3))
+    return {
+        "p Setosa": p[:, 0],
+        "cross-entropy -ln p_observed": ce.cross_entropy(p, ex.OBSERVED_SPECIES),
+        "term = product": ce.cross_entropy_contributions_b3(p, ex.OBSERVED_SPECIES),
+        "total cross-entropy": np.array([np.sum(ce.cross_entropy(p, ex.OBSERVED_SPECIES))]),
+        "dCE/db3": np.array([ce.cross_entropy_derivative_b3(p, ex.OBSERVED_SPECIES)]),
+    }
+
+
+@pytest.mark.parametrize(("prefix", "b3"), [("ssr", 1.3), ("ce", -0.7)])
+def test_each_b3_page_shows_the_reference_functions_numbers(prefix, b3):
+    """Every number on a b3 page is the reference's own output: tables, totals and gradient descent's path."""
+    from data import examples as ex
+    from solutions import gradient_descent as gd
+    from tests.helpers import dce_db3_at, dssr_db3_at
+
+    at = open_page(B3_PAGES[prefix])
+    at.number_input(key=f"{prefix}_b3").set_value(b3).run()
+    for name, expected in _reference_numbers(prefix, b3).items():
+        if len(expected) == 1:  # a metric, printed to 4 decimals
+            assert metric(at, name) == pytest.approx(expected[0], abs=5e-5), name
+        else:  # a table column, at full precision
+            np.testing.assert_allclose(table(at, name)[name].to_numpy(), expected, rtol=1e-12, atol=1e-12)
+    at.button(key=f"{prefix}_run").click().run()
+    history = table(at, "new b3")
+    lr = at.number_input(key=f"{prefix}_lr").value
+    slope = dssr_db3_at if prefix == "ssr" else dce_db3_at
+    path = gd.gradient_descent(slope, b3, lr, ex.MIN_STEP_SIZE, ex.MAX_STEPS)
+    np.testing.assert_allclose([history["old b3"][0], *history["new b3"]], path, rtol=1e-12, atol=1e-12)
+
+
+def test_the_sigmoid_page_shows_the_reference_functions_numbers():
+    from data import examples as ex
+    from solutions import logistic as lg
+
+    at = open_page("views/sigmoid.py")
+    params = ex.SIGMOID_START
+    z = params[0] * np.array(ex.SIGMOID_X1) + params[1] * np.array(ex.SIGMOID_X2) + params[2]
+    a = lg.sigmoid(z)
+    np.testing.assert_allclose(table(at, "a = sigmoid(z)")["a = sigmoid(z)"], a, rtol=1e-12)
+    np.testing.assert_allclose(table(at, "loss")["loss"], lg.binary_cross_entropy(ex.SIGMOID_Y, a), rtol=1e-12)
+    grads = lg.gradients(ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y, *params)
+    update = table(at, "derivative dL/dparam (sum)")
+    np.testing.assert_allclose(update["derivative dL/dparam (sum)"], grads, rtol=1e-12)
+    np.testing.assert_allclose(update["new value"], lg.update(*params, grads, ex.SIGMOID_LEARNING_RATE), rtol=1e-12)
+    at.number_input(key="sig_max_steps").set_value(20).run()
+    at.button(key="sig_run").click().run()
+    history = table(at, "new w1")
+    for row in history.itertuples(index=False):
+        params = lg.update(*params, lg.gradients(ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y, *params), 0.1)
+        np.testing.assert_allclose([row[-4], row[-3], row[-2]], params, rtol=1e-12)
+    assert len(history) == 20

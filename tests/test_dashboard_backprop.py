@@ -7,10 +7,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import network
+from dashboard.examples import CE, SSR
 from data import examples as ex
 from solutions import backprop as bp
 from tests.test_dashboard import B3_PAGES, metric, numbers_are_finite, open_page, table
 
+EXAMPLES = {"ssr": SSR, "ce": CE}
 PICKS = {"ssr": "w3", "ce": "w_petal_top"}  # an output weight, and a hidden weight whose node feeds three outputs
 LOSS = {"ssr": "SSR", "ce": "CE"}
 LAST_LINK = {"ssr": "dy_hat/dw3", "ce": "dtop_in/dw_petal_top"}  # the chain table's last column for each pick
@@ -44,14 +46,14 @@ def test_both_sections_render_below_the_b3_content(prefix):
     assert titles.index("Gradient descent") < titles.index("Every parameter") < titles.index("Train every parameter")
     assert numbers_are_finite(at)
     names = at.selectbox(key=f"{prefix}_pick_name").options
-    assert len(names) == len(network.names(prefix)) and "→" in names[0]
+    assert len(names) == len(EXAMPLES[prefix].network.names()) and "→" in names[0]
 
 
 @pytest.mark.parametrize("prefix", ["ssr", "ce"])
 def test_a_picked_parameter_shows_the_reference_total_and_a_matching_finite_difference(prefix):
     name = PICKS[prefix]
     at = picked(prefix, name)
-    assert at.number_input(key=f"{prefix}_pick_value").value == pytest.approx(network.article(prefix)[name])
+    assert at.number_input(key=f"{prefix}_pick_value").value == pytest.approx(EXAMPLES[prefix].network.article()[name])
     terms = reference_terms(prefix, name)
     chain = table(at, LAST_LINK[prefix])
     assert np.allclose(chain["term = product"], terms, rtol=1e-12, atol=1e-15)

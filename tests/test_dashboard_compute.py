@@ -2,64 +2,65 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from dashboard import charts, compute
+from dashboard.examples import CE, SSR
 from data import examples as ex
 from solutions import gradient_descent as gd
 from solutions import logistic as lg
 from tests.helpers import dce_db3_at, dssr_db3_at
 
-SLOPES = {"ssr": dssr_db3_at, "ce": dce_db3_at}
-STARTS = {"ssr": (ex.SSR_START_B3, ex.SSR_LEARNING_RATE), "ce": (ex.CE_START_B3, ex.CE_LEARNING_RATE)}
+SLOPES = {"ssr": dssr_db3_at, "ce": dce_db3_at}  # written out in tests/helpers.py, independently of the dashboard
 
 
 def path(run: compute.Run) -> list[float]:
     return [run.rows[0].old, *(row.new for row in run.rows)]
 
 
-@pytest.mark.parametrize("method", ["ssr", "ce"])
-def test_descent_visits_what_solutions_gradient_descent_visits(method):
-    start, lr = STARTS[method]
-    run = compute.descent(method, start, lr, ex.MAX_STEPS)
+@pytest.mark.parametrize("example", [SSR, CE], ids=["ssr", "ce"])
+def test_descent_visits_what_solutions_gradient_descent_visits(example):
+    start, lr = example.start, example.learning_rate
+    run = compute.descent(example, start, lr, ex.MAX_STEPS)
     assert run.converged and run.problem is None
-    assert path(run) == gd.gradient_descent(SLOPES[method], start, lr, ex.MIN_STEP_SIZE, ex.MAX_STEPS)
+    assert path(run) == gd.gradient_descent(SLOPES[example.key], start, lr, ex.MIN_STEP_SIZE, ex.MAX_STEPS)
     for row in run.rows:
         assert row.step_size == gd.step_size(row.derivative, lr) and row.new == gd.update(row.old, row.derivative, lr)
 
 
-@pytest.mark.parametrize("method", ["ssr", "ce"])
-def test_a_run_in_chunks_matches_one_whole_run(method):
-    start, lr = STARTS[method]
-    whole = compute.descent(method, start, lr, ex.MAX_STEPS)
+@pytest.mark.parametrize("example", [SSR, CE], ids=["ssr", "ce"])
+def test_a_run_in_chunks_matches_one_whole_run(example):
+    start, lr = example.start, example.learning_rate
+    whole = compute.descent(example, start, lr, ex.MAX_STEPS)
     rows, value, part = [], start, compute.Run((), False, None)
     while not part.converged:
-        part = compute.descent(method, value, lr, 2)
+        part = compute.descent(example, value, lr, 2)
         rows += part.rows
         value = rows[-1].new
     assert tuple(rows) == whole.rows
 
 
-@pytest.mark.parametrize("method", ["ssr", "ce"])
-def test_divergence_stops_with_words_and_finite_numbers(method):
-    start, _ = STARTS[method]
+@pytest.mark.parametrize("example", [SSR, CE], ids=["ssr", "ce"])
+def test_divergence_stops_with_words_and_finite_numbers(example):
     for lr in (5.0, 50.0, 1000.0):
-        run = compute.descent(method, start, lr, ex.MAX_STEPS)
+        run = compute.descent(example, example.start, lr, ex.MAX_STEPS)
         assert not run.converged and "diverged" in run.problem
         assert all(np.isfinite(v) and abs(v) <= compute.PARAM_LIMIT for row in run.rows for v in row)
 
 
 def test_a_step_that_would_leave_the_range_is_refused():
-    run = compute.step("ssr", 0.0, 1000.0)
+    run = compute.step(SSR, 0.0, 1000.0)
     assert run.rows == () and "outside the range" in run.problem
 
 
 @pytest.mark.parametrize("b3", [-50.0, -2.0, 0.0, 2.6, 30.0])
 def test_each_contribution_is_the_product_of_its_chain_rule_factors(b3):
-    ssr_table = compute.ssr_contributions(b3)
+    ssr_table = compute.contributions(SSR, b3)
     assert np.allclose(ssr_table.iloc[:, 1] * ssr_table.iloc[:, 2], ssr_table["term = product"])
-    ce_table = compute.ce_contributions(b3)
+    ce_table = compute.contributions(CE, b3)
     product = ce_table.iloc[:, 1] * ce_table.iloc[:, 2] * ce_table.iloc[:, 3]
     assert np.allclose(product, ce_table["term = product"], atol=1e-12)
 
@@ -102,16 +103,14 @@ def test_boundary_points_lie_where_z_is_zero(w1, w2, b):
         assert np.allclose(w1 * line["x1"] + w2 * line["x2"] + b, 0.0)
 
 
-@pytest.mark.parametrize("method", ["ssr", "ce"])
-def test_a_flipped_slope_is_told_apart_from_a_learning_rate_that_is_too_large(method, monkeypatch):
-    start = {"ssr": ex.SSR_START_B3, "ce": ex.CE_START_B3}[method]
-    too_large = compute.descent.__wrapped__(method, start, 5.0, ex.MAX_STEPS)
+@pytest.mark.parametrize("example", [SSR, CE], ids=["ssr", "ce"])
+def test_a_flipped_slope_is_told_apart_from_a_learning_rate_that_is_too_large(example):
+    too_large = compute.descent.__wrapped__(example, example.start, 5.0, ex.MAX_STEPS)
     assert "Try a smaller learning rate" in too_large.problem and "sign" not in too_large.problem
-    right = compute.SLOPE[method]
-    monkeypatch.setitem(compute.SLOPE, method, lambda b3: -right(b3))  # a learner's sign error
-    flipped = compute.descent.__wrapped__(method, start, 0.05, 100)  # a step far too short to overshoot
-    assert "the derivative's sign looks wrong" in flipped.problem and compute.SLOPE_FUNCTIONS[method] in flipped.problem
-    assert "smaller learning rate" not in flipped.problem
+    flipped = dataclasses.replace(example, key=f"{example.key}_flipped", slope=lambda b3: -example.slope(b3))
+    run = compute.descent.__wrapped__(flipped, example.start, 0.05, 100)  # a step far too short to overshoot
+    assert "the derivative's sign looks wrong" in run.problem and example.slope_functions in run.problem
+    assert "smaller learning rate" not in run.problem
 
 
 def test_a_flipped_sigmoid_gradient_is_told_apart_too(monkeypatch):

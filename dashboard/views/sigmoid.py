@@ -41,9 +41,7 @@ def history_table(rows: list[compute.SigmoidRow]) -> pd.DataFrame:
     """One row per update: old values, derivatives, new values and the loss after."""
     names = compute.PARAM_NAMES
     columns = [*names, *(f"dL/d{n}" for n in names), *(f"new {n}" for n in names), "loss after"]
-    table = pd.DataFrame([(*r.old, *r.gradients, *r.new, r.loss_after) for r in rows], columns=columns)
-    table.insert(0, "step", range(1, len(rows) + 1))
-    return table
+    return pd.DataFrame([(*r.old, *r.gradients, *r.new, r.loss_after) for r in rows], columns=columns)
 
 
 ui.init_state(
@@ -140,7 +138,8 @@ ui.table_with_yours(
     ],
     key="sig_update",
 )
-ui.slope_check(compute.sigmoid_gradients(params), compute.sigmoid_numeric_gradients(params), "sigmoid")
+analytic, numeric = compute.sigmoid_gradients(params), compute.sigmoid_numeric_gradients(params)
+ui.slope_check(analytic, numeric, compute.SIGMOID_SLOPE_FUNCTIONS, clipped=True)
 start_update = compute.sigmoid_next_update(ex.SIGMOID_START, ex.SIGMOID_LEARNING_RATE)
 by_hand = {"w1": ("-2.4593", "0.7459"), "w2": ("-0.7106", "0.5711"), "b": ("-0.8693", "-1.9131")}
 ui.article_notes(
@@ -186,17 +185,4 @@ st.markdown(
     "Step moves every parameter against its own derivative: w := w - learning rate × dL/dw. Run repeats until "
     f"all three steps would be smaller than {ex.MIN_STEP_SIZE}."
 )
-clicked = ui.descent_buttons(PREFIX, step, reset)
-if clicked:
-    run = ui.run_in_chunks(
-        lambda start, steps: compute.sigmoid_descent(start, lr, steps), params, max_steps, lambda row: row.new
-    )
-    ui.record(PREFIX, run, ui.run_note(run, max_steps))
-    if run.rows:
-        st.session_state[f"{PREFIX}_pending"] = dict(zip(KEYS, run.rows[-1].new, strict=True))
-    st.rerun()  # redraw the page from the top with the new parameters
-ui.show_messages(PREFIX)
-if rows:
-    ui.number_table(history_table(rows), key="sig_history_table")
-else:
-    st.caption("No steps yet: press Step for one update or Run to convergence for the whole descent.")
+ui.stepper(PREFIX, step, reset, lambda start, steps: compute.sigmoid_descent(start, lr, steps), KEYS, history_table)
