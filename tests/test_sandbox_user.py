@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -32,9 +33,21 @@ def user_world():
     base = Path(tempfile.mkdtemp(prefix="bpl-user-test-"))
     try:
         venv = base / "venv"
-        subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], check=True, capture_output=True)
+        # No pip of its own (ensurepip takes seconds): this interpreter's pip installs into it.
+        subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
         (base / "requirements.txt").write_text(grader_requirements())
-        pip = [str(venv / "bin" / "pip"), "install", "--quiet", "-r", str(base / "requirements.txt")]
+        python = str(venv / "bin" / "python")
+        pip = [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--quiet",
+            "-r",
+            str(base / "requirements.txt"),
+        ]
         subprocess.run(pip, check=True, capture_output=True, timeout=600)
         ignore = shutil.ignore_patterns("__pycache__")
         for part in ("grader", "data", "solutions"):
