@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import importlib.util
 import json
 import os
@@ -50,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_worker.py")
 EXAMPLES = ROOT / "data" / "examples.py"
 UID_RANGE = range(61000, 64000)  # the uids (and gids) learners run as when the grader is root; none may be in use
+UID_LOCKS = "backprop-lab-uids"  # under /run/lock: one lock file per uid a grader has handed out
 BOXES_BYTES = 64 * 2**20  # the house's tmpfs of boxes: what one submission may write in all
 STARTUP_SECONDS = 20.0  # the template imports numpy, maybe from a cold disk cache
 ROOT_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
@@ -320,7 +322,8 @@ def prestart(isolation: Isolation) -> None:
 
 
 def free_uid(hint: int | None = None) -> int:
-    """A uid of UID_RANGE that no process uses now, starting at hint (a class run passes one per learner)."""
+    """A uid of UID_RANGE that no process uses now and no other grader holds, starting at hint (a class run
+    passes one per learner). It stays this grader's until release_uid, even across grader processes."""
     used = set()
     for status in Path("/proc").glob("[0-9]*/status"):
         with contextlib.suppress(OSError, ValueError, IndexError):
@@ -330,14 +333,49 @@ def free_uid(hint: int | None = None) -> int:
     with _shared_lock:
         for i in range(len(UID_RANGE)):
             uid = UID_RANGE[(start + i) % len(UID_RANGE)]
-            if uid not in used and uid not in _handed_out:
-                _handed_out.add(uid)
+            if uid not in used and uid not in _held and (fd := _lock_uid(uid)) is not None:
+                _held[uid] = fd
                 return uid
     raise SandboxUnavailable(f"every uid of {UID_RANGE.start}-{UID_RANGE.stop - 1} is in use")
 
 
-_handed_out: set[int] = set()  # uids this process gave out: two sandboxes of one process never share one
+_held: dict[int, int] = {}  # uid -> the fd of its lock file, for the uids this process gave out
 
 
 def release_uid(uid: int | None) -> None:
-    _handed_out.discard(uid)
+    with _shared_lock:
+        fd = _held.pop(uid, None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(_uid_locks() / str(uid))  # while still locked: a grader waiting on it sees a stale inode
+            os.close(fd)
+
+
+def _uid_locks() -> Path:
+    """The root-only folder of uid lock files (on /run/lock, a tmpfs: stale locks vanish at boot)."""
+    base = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+    folder = base / UID_LOCKS
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise SandboxUnavailable(f"{folder} must be a folder of the grader's user that no one else can write")
+    return folder
+
+
+def _lock_uid(uid: int) -> int | None:
+    """The fd of uid's lock file, locked; None when another grader process holds it. Two graders on one machine
+    (two classes at once, a test run beside a class run) must not hand one uid to two learners: in "uid" isolation
+    they would share files and signals, and closing one would kill the other's worker."""
+    path = _uid_locks() / str(uid)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
+                return fd
+        os.close(fd)  # its holder released and unlinked it while we opened it: try the new file

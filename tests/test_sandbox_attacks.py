@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.api import grade_class, grade_submission
-from grader.isolation import NONE_ASKED, UID_RANGE, Limits, choose
+from grader.isolation import NONE_ASKED, UID_RANGE, Limits, choose, free_uid, release_uid
 from grader.rubric import RUBRIC
 from grader.sandbox import Sandbox
 from grader.submission import NotASubmission, load
@@ -305,6 +305,27 @@ def test_every_learner_of_a_class_gets_a_uid_of_their_own(tmp_path):
     assert len(set(uids)) == 4 and all(u in UID_RANGE for u in uids)
     for r, uid in zip(results, uids, strict=True):
         assert f"got {uid:.6g}" in next(c.feedback for c in r.checks if c.check_id == "ssr.ssr.worked")
+
+
+def test_two_graders_on_one_machine_never_hand_out_the_same_uid():
+    """A second grader process (another class graded at the same time) skips the uids the first one holds, even
+    when no process runs as them yet, and gets one back once the first has let go of it."""
+    hold = (
+        "import sys; from grader.isolation import free_uid, release_uid\n"
+        "uid = free_uid(UID_RANGE_START); print(uid, flush=True); sys.stdin.read(); release_uid(uid)"
+    ).replace("UID_RANGE_START", str(UID_RANGE.start))
+    other = subprocess.Popen([sys.executable, "-c", hold], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)  # fmt: skip
+    try:
+        theirs = int(other.stdout.readline())
+        ours = free_uid(theirs)
+        release_uid(ours)
+        assert theirs in UID_RANGE and ours in UID_RANGE and ours != theirs
+    finally:
+        other.communicate("", timeout=30)
+    again = free_uid(theirs)
+    release_uid(again)
+    assert again == theirs
 
 
 # --- classmates -----------------------------------------------------------------------------------------
