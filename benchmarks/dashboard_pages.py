@@ -1,4 +1,4 @@
-"""Times each dashboard page's rerun under AppTest (median of several), switch off and on, and first trainings."""
+"""Times each dashboard page's rerun under AppTest (median, p95 and CPU), switch off and on, and first trainings."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from streamlit.testing.v1 import AppTest
 
@@ -31,35 +32,49 @@ PAGES = {
     "Check my exercises": ("views/check.py", None),
 }
 METHOD_PAGES = list(PAGES)[1:4]
-RERUNS = 15
+RERUNS = 40  # enough for a p95 (the second-slowest of 40)
 CLICKS = 5  # the Check button grades every function: fewer repeats
-BUDGET_MS = 100.0
+BUDGET_MS = 50.0  # p95 of a warm rerun (issue 11)
 CLASS_SIZE = 1000  # learners in the analytics page's timing
 ANALYTICS_BUDGET_MS = 200.0
 
 
-def median_rerun_ms(at: AppTest, reruns: int = RERUNS) -> float:
-    """Median wall time of `reruns` reruns of the current page; the first run already filled the caches."""
+class Reruns(NamedTuple):
+    """Warm reruns of one page: wall-time median and p95, and the process's CPU time per rerun (ms). On a shared
+    virtual machine wall time swings with the neighbours' load; CPU time is the steadier figure to compare."""
+
+    median: float
+    p95: float
+    cpu: float
+
+    def __str__(self) -> str:
+        return f"{self.median:8.1f} {self.p95:8.1f} {self.cpu:8.1f}"
+
+
+def reruns(at: AppTest, count: int = RERUNS) -> Reruns:
+    """Time `count` reruns of the current page; the first run already filled the caches."""
     times = []
-    for _ in range(reruns):
+    cpu = time.process_time()
+    for _ in range(count):
         start = time.perf_counter()
         at.run()
         times.append((time.perf_counter() - start) * 1000)
+    cpu_ms = (time.process_time() - cpu) * 1000 / count
     assert not at.exception, at.exception
-    return statistics.median(times)
+    return Reruns(statistics.median(times), statistics.quantiles(times, n=20)[-1], cpu_ms)
 
 
-def time_page(page: str, run_key: str | None) -> tuple[float, float, float | None]:
-    """(first run, median rerun, median rerun after Run to convergence) in ms."""
+def time_page(page: str, run_key: str | None) -> tuple[float, Reruns, Reruns | None]:
+    """(first run in ms, warm reruns, warm reruns after Run to convergence)."""
     at = AppTest.from_file(APP, default_timeout=60).run()
     start = time.perf_counter()
     at.switch_page(page).run()
     first = (time.perf_counter() - start) * 1000
-    warm = median_rerun_ms(at)
+    warm = reruns(at)
     after_run = None
     if run_key:
         at.button(key=run_key).click().run()
-        after_run = median_rerun_ms(at)
+        after_run = reruns(at)
     return first, warm, after_run
 
 
@@ -76,15 +91,15 @@ def check_click_ms() -> float:
     return statistics.median(times)
 
 
-def switch_on_ms(page: str) -> tuple[float, float]:
-    """(first run, median rerun) of a method page with the learner switch on, over a correct submission."""
+def switch_on_ms(page: str) -> tuple[float, Reruns]:
+    """(first run in ms, warm reruns) of a method page with the learner switch on, over a correct submission."""
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page(PAGES["Check my exercises"][0]).run()
     at.toggle(key=TOGGLE).set_value(True).run()
     start = time.perf_counter()
     at.switch_page(page).run()
     first = (time.perf_counter() - start) * 1000
-    return first, median_rerun_ms(at)
+    return first, reruns(at)
 
 
 def first_training_ms(net: Example) -> float:
@@ -98,13 +113,13 @@ def first_training_ms(net: Example) -> float:
 def main() -> int:
     """Print one line per page; exit 1 if a warm rerun exceeds the budget."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings would drown the table
-    print(f"{'page':36} {'first run':>10} {'rerun':>8} {'after Run':>10}   (ms, median of {RERUNS} reruns)")
+    header = f"{'page':36} {'first':>8} {'median':>8} {'p95':>8} {'cpu':>8}"
+    print(f"{header}   after Run: {'median':>8} {'p95':>8} {'cpu':>8}   (ms; {RERUNS} warm reruns)")
     slow = False
     for name, (page, run_key) in PAGES.items():
         first, warm, after_run = time_page(page, run_key)
-        later = f"{after_run:10.1f}" if after_run is not None else f"{'-':>10}"
-        print(f"{name:36} {first:10.1f} {warm:8.1f} {later}")
-        slow |= max(warm, after_run or 0.0) > BUDGET_MS
+        print(f"{name:36} {first:8.1f} {warm}" + (f"              {after_run}" if after_run else ""))
+        slow |= max(warm.p95, after_run.p95 if after_run else 0.0) > BUDGET_MS
     print("(the two network pages' rows include Every parameter and Train every parameter, training cached)")
     for name, net in (("dosage network (3 dosages)", SSR), ("iris network (150 flowers)", CE)):
         _, lr, steps = network.defaults(net)
@@ -115,9 +130,9 @@ def main() -> int:
         print("With the learner switch on (a correct submission, so every value is computed and compared):")
         for name in METHOD_PAGES:
             first, warm = switch_on_ms(PAGES[name][0])
-            print(f"{name:36} {first:10.1f} {warm:8.1f}")
-            slow |= warm > BUDGET_MS
-    print(f"budget: {BUDGET_MS:.0f} ms per rerun -> {'EXCEEDED' if slow else 'met'}")
+            print(f"{name:36} {first:8.1f} {warm}")
+            slow |= warm.p95 > BUDGET_MS
+    print(f"budget: p95 of a rerun {BUDGET_MS:.0f} ms -> {'EXCEEDED' if slow else 'met'}")
     first, p95 = analytics_ms(CLASS_SIZE)
     verdict = "met" if p95 <= ANALYTICS_BUDGET_MS else "EXCEEDED"
     print(f"Class analytics, a class of {CLASS_SIZE}: first run {first:.0f} ms, rerun p95 {p95:.1f} ms "
@@ -138,7 +153,7 @@ def analytics_ms(size: int) -> tuple[float, float]:
         at.text_input(key="analytics_path").set_value(str(path)).run()
         first = 1000 * (time.perf_counter() - started)
         times = []
-        for _ in range(RERUNS * 2):
+        for _ in range(RERUNS):
             started = time.perf_counter()
             at.run()
             times.append(1000 * (time.perf_counter() - started))

@@ -1,7 +1,8 @@
-"""Altair charts for the dashboard: pure, cached functions from tables of numbers to charts."""
+"""The dashboard's charts: pure, cached functions from tables of numbers to Vega-Lite specs, built with Altair."""
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import altair as alt
@@ -12,6 +13,16 @@ import streamlit as st
 TANGENT_SHARE = 0.2  # the tangent spans this share of the x-range each side of the point: long enough to read
 CURVE_COLOR, TANGENT_COLOR, PATH_COLOR, POINT_COLOR = "#4c78a8", "#e45756", "#f58518", "#e45756"
 HEIGHT = 320
+# Every chart is returned as a Vega-Lite spec (a dict) for st.vega_lite_chart: st.altair_chart validates a chart
+# against Altair's schema on every rerun (5-25 ms a chart); a cached spec is validated once, when it is made.
+
+
+def _pickled(frame: pd.DataFrame) -> bytes:
+    return pickle.dumps(frame, protocol=5)  # lossless, so equal bytes mean equal tables
+
+
+# A chart's cache key hashes its tables' pickles: 0.15 ms a table, where Streamlit's own DataFrame hashing takes 3 ms.
+cached = st.cache_data(show_spinner=False, hash_funcs={pd.DataFrame: _pickled})
 
 
 def _padded(low: float, high: float, share: float = 0.08) -> list[float]:
@@ -26,11 +37,11 @@ def tangent_line(x: float, y: float, slope: float, low: float, high: float, name
     return pd.DataFrame({name: xs, "loss": y + slope * (xs - x)})
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def loss_curve(
     curve: pd.DataFrame, name: str, current: float, current_loss: float, slope: float, path: pd.DataFrame | None
-) -> alt.LayerChart:
-    """The loss against one parameter, its tangent at the current value and the gradient-descent path."""
+) -> dict[str, Any]:
+    """The loss against one parameter, its tangent at the current value and the gradient-descent path (if any)."""
     low, high = float(curve[name].min()), float(curve[name].max())
     x = alt.X(f"{name}:Q", title=name, scale=alt.Scale(domain=[low, high], nice=False))
     y_scale = alt.Scale(domain=_padded(float(curve["loss"].min()), float(curve["loss"].max())), nice=False)
@@ -60,11 +71,11 @@ def loss_curve(
         )
     point = pd.DataFrame({name: [current], "loss": [current_loss]})
     layers.append(alt.Chart(point).mark_point(color=POINT_COLOR, size=120, filled=True, clip=True).encode(x, y))
-    return alt.layer(*layers).properties(height=HEIGHT)
+    return alt.layer(*layers).properties(height=HEIGHT).to_dict()
 
 
-@st.cache_data(show_spinner=False)
-def loss_per_step(history: pd.DataFrame) -> alt.Chart:
+@cached
+def loss_per_step(history: pd.DataFrame) -> dict[str, Any]:
     """The total loss after each gradient-descent step."""
     # Dots only while they can be told apart; a long run is a line.
     dots = alt.OverlayMarkDef(color=PATH_COLOR, filled=True, size=40) if len(history) <= 50 else False
@@ -77,6 +88,7 @@ def loss_per_step(history: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4f")],
         )
         .properties(height=HEIGHT)
+        .to_dict()
     )
 
 
@@ -90,10 +102,10 @@ def boundary_points(w1: float, w2: float, b: float, x_range: tuple[float, float]
     return pd.DataFrame({"x1": [], "x2": []})
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def decision_boundary(
     students: pd.DataFrame, boundary: pd.DataFrame, x_range: tuple[float, float], y_range: tuple[float, float]
-) -> alt.Chart:
+) -> dict[str, Any]:
     """Students in the (x1, x2) plane, coloured by outcome, with the line where z = 0 (a = 0.5)."""
     x = alt.X("x1:Q", title="hours of study x1", scale=alt.Scale(domain=list(x_range), nice=False))
     y = alt.Y("x2:Q", title="practice tests x2", scale=alt.Scale(domain=list(y_range), nice=False))
@@ -105,29 +117,26 @@ def decision_boundary(
     layers = [dots]
     if len(boundary):
         layers.append(alt.Chart(boundary).mark_line(color="#333333", strokeDash=[6, 4], clip=True).encode(x, y))
-    return alt.layer(*layers).properties(height=HEIGHT)
+    return alt.layer(*layers).properties(height=HEIGHT).to_dict()
+
+
+@cached
+def score_histogram(scores: pd.DataFrame) -> dict[str, Any]:
+    """How many learners got each core score (scores: one row per learner, a score column), in bins of 4."""
+    return (
+        alt.Chart(scores)
+        .mark_bar()
+        .encode(x=alt.X("score:Q", bin=alt.Bin(step=4), title="core score"), y=alt.Y("count():Q", title="learners"))
+        .to_dict()
+    )
 
 
 # --- The network pages' every-parameter sections ---
-# These return Vega-Lite specs (dicts) for st.vega_lite_chart: st.altair_chart validates a chart against Altair's
-# schema on every rerun, 5-15 ms a chart, which four more charts per page cannot afford. Validated once, when cached.
 
 SPECIES_COLORS = ["#4c78a8", "#f58518", "#54a24b"]  # Setosa, Versicolor, Virginica
 
 
-@st.cache_data(show_spinner=False)
-def loss_curve_spec(curve: pd.DataFrame, name: str, current: float, current_loss: float, slope: float) -> dict:
-    """loss_curve with no descent path, as a Vega-Lite spec."""
-    return loss_curve(curve, name, current, current_loss, slope, None).to_dict()
-
-
-@st.cache_data(show_spinner=False)
-def loss_per_step_spec(history: pd.DataFrame) -> dict:
-    """loss_per_step as a Vega-Lite spec."""
-    return loss_per_step(history).to_dict()
-
-
-@st.cache_data(show_spinner=False)
+@cached
 def parameter_paths(paths: pd.DataFrame) -> dict[str, Any]:
     """Every parameter's value against the training step, one line each (paths: a step column, one per parameter)."""
     names = [c for c in paths.columns if c != "step"]
@@ -147,7 +156,7 @@ def parameter_paths(paths: pd.DataFrame) -> dict[str, Any]:
     )
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def decision_regions(regions: pd.DataFrame, samples: pd.DataFrame, species: tuple[str, ...]) -> dict[str, Any]:
     """The species a network predicts over the (petal, sepal) unit square, with the flowers on top."""
     colour = alt.Color("species:N", scale=alt.Scale(domain=list(species), range=SPECIES_COLORS), title="species")

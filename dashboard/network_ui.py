@@ -69,7 +69,7 @@ def every_parameter(example: Example) -> None:
     ui.slope_check([at.total], [at.numeric], "the backprop module's chain functions", example.clipped)
     default = net.article()[name]
     low, high = compute.window((default - 3.0, default + 3.0), (value,))
-    chart = charts.loss_curve_spec(network.curve(example, name, low, high), name, value, at.loss, at.total)
+    chart = charts.loss_curve(network.curve(example, name, low, high), name, value, at.loss, at.total, None)
     st.vega_lite_chart(chart, width="stretch", key=f"{key}_pick_curve")
     st.caption(
         f"Blue: the {loss} as {name} varies, every other parameter at the article's value · red dot: the chosen "
@@ -115,7 +115,7 @@ def training(example: Example) -> None:
     _training_metrics(loss, run)
     left, right = st.columns(2)
     left.markdown(f"**{loss} after each step**")
-    left.vega_lite_chart(charts.loss_per_step_spec(run.losses), width="stretch", key=f"{key}_train_loss")
+    left.vega_lite_chart(charts.loss_per_step(run.losses), width="stretch", key=f"{key}_train_loss")
     right.markdown("**Every parameter as it moves**")
     right.vega_lite_chart(charts.parameter_paths(run.paths), width="stretch", key=f"{key}_train_paths")
     st.caption(f"Both charts show at most {network.MOST_POINTS} evenly spaced steps, the first and last included.")

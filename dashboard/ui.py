@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -49,8 +50,9 @@ def clear_run(prefix: str) -> None:
 
 def _needs_scientific(values: pd.Series, digits: int) -> bool:
     # Fixed decimals would show a tiny value as 0 or a huge one as a wall of digits (extreme parameter values).
-    sizes = values.abs()[values != 0]
-    return bool(len(sizes)) and (sizes.min() < 0.5 * 10**-digits or sizes.max() >= 1e6)
+    sizes = np.abs(values.to_numpy())  # numpy, not pandas: a page shows dozens of columns on every rerun
+    sizes = sizes[sizes != 0]
+    return bool(sizes.size) and bool(sizes.min() < 0.5 * 10**-digits or sizes.max() >= 1e6)
 
 
 def number_table(table: pd.DataFrame, key: str, digits: int = 4, whole: bool = False) -> None:
@@ -229,7 +231,7 @@ def b3_curve(example: Example, b3: float) -> None:
         compute.slope(example, b3),
         compute.path_losses(example, path) if path else None,
     )
-    st.altair_chart(chart, width="stretch", key=f"{example.key}_curve")
+    st.vega_lite_chart(chart, width="stretch", key=f"{example.key}_curve")
     st.caption(
         "Blue: the loss for every b3 · red dot: the current b3 · dashed red: the tangent there, whose slope is the "
         "derivative · orange: the values gradient descent visited."

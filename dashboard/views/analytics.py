@@ -1,9 +1,8 @@
 """Class analytics page, for instructors: a class's scores, each check's pass rate, and the mistakes behind them."""
 
-import altair as alt
 import streamlit as st
 
-from dashboard import analytics, mathsource, ui
+from dashboard import analytics, charts, mathsource, ui
 
 SAMPLE = analytics.SAMPLE
 
@@ -34,12 +33,7 @@ top[1].metric("median score", f"{learners['score'].median():g}/{learners['max_sc
 top[2].metric("could not be graded", int((learners["error"] != "").sum()))
 
 st.subheader("Scores")
-chart = (
-    alt.Chart(learners)
-    .mark_bar()
-    .encode(x=alt.X("score:Q", bin=alt.Bin(step=4), title="core score"), y=alt.Y("count():Q", title="learners"))
-)
-st.altair_chart(chart, width="stretch", key="analytics_scores")
+st.vega_lite_chart(charts.score_histogram(learners[["score"]]), width="stretch", key="analytics_scores")
 
 st.subheader("Pass rate of every check, worst first")
 ui.number_table(rates, key="analytics_rates")

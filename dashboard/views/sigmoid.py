@@ -106,7 +106,7 @@ with right:
     plane = students.rename(columns={"hours x1": "x1", "tests x2": "x2"})
     plane["outcome"] = ["passed" if y else "failed" for y in ex.SIGMOID_Y]
     boundary = charts.boundary_points(w1, w2, b, X_RANGE)
-    st.altair_chart(charts.decision_boundary(plane, boundary, X_RANGE, Y_RANGE), width="stretch", key="sig_plane")
+    st.vega_lite_chart(charts.decision_boundary(plane, boundary, X_RANGE, Y_RANGE), width="stretch", key="sig_plane")
     st.caption(
         "Dashed: the decision boundary, where z = 0 and a = 0.5. "
         + ("" if len(boundary) else "With w1 = w2 = 0 there is no boundary: every student gets the same a.")
@@ -166,7 +166,7 @@ with left:
         compute.sigmoid_gradients(params)[index],
         None,
     )
-    st.altair_chart(chart, width="stretch", key="sig_curve")
+    st.vega_lite_chart(chart, width="stretch", key="sig_curve")
     st.caption(
         f"The loss as {name} varies with the other two held where they are; dashed: the tangent, slope dL/d{name}."
     )
@@ -175,7 +175,7 @@ with right:
     if rows:
         losses = compute.thin((compute.sigmoid_loss(rows[0].old), *(r.loss_after for r in rows)))
         per_step = pd.DataFrame({"step": compute.thin(tuple(range(len(rows) + 1))), "loss": losses})
-        st.altair_chart(charts.loss_per_step(per_step), width="stretch", key="sig_steps")
+        st.vega_lite_chart(charts.loss_per_step(per_step), width="stretch", key="sig_steps")
         st.caption("The total loss after each step of gradient descent.")
     else:
         st.caption("The loss per step appears here once gradient descent has taken a step.")
