@@ -8,6 +8,7 @@ import py_compile
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import zipfile
@@ -66,7 +67,7 @@ def _descends_from_us(pid: int) -> bool:
 
 
 def leftovers() -> list[str]:
-    return sorted(str(p) for p in Path("/tmp").glob("backprop-*"))
+    return sorted(str(p) for p in Path(tempfile.gettempdir()).glob("backprop-*"))  # conftest: one per worker
 
 
 @pytest.fixture(autouse=True)
@@ -312,8 +313,8 @@ def test_two_graders_on_one_machine_never_hand_out_the_same_uid():
     when no process runs as them yet, and gets one back once the first has let go of it."""
     hold = (
         "import sys; from grader.isolation import free_uid, release_uid\n"
-        "uid = free_uid(UID_RANGE_START); print(uid, flush=True); sys.stdin.read(); release_uid(uid)"
-    ).replace("UID_RANGE_START", str(UID_RANGE.start))
+        "uid = free_uid(UID_RANGE_LAST); print(uid, flush=True); sys.stdin.read(); release_uid(uid)"
+    ).replace("UID_RANGE_LAST", str(UID_RANGE[-1]))  # a class run starts at the range's start
     other = subprocess.Popen([sys.executable, "-c", hold], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)  # fmt: skip
     try:
