@@ -32,6 +32,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import functools
 import importlib.util
 import json
 import os
@@ -351,9 +352,11 @@ def release_uid(uid: int | None) -> None:
             os.close(fd)
 
 
+@functools.cache
 def _uid_locks() -> Path:
-    """The root-only folder of uid lock files (on /run/lock, a tmpfs: stale locks vanish at boot)."""
-    base = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+    """The root-only folder of uid lock files (on /run/lock, a tmpfs: stale locks vanish at boot). Every grader
+    process must find the same folder, so it never follows TMPDIR."""
+    base = Path("/run/lock") if Path("/run/lock").is_dir() else Path("/tmp")
     folder = base / UID_LOCKS
     with contextlib.suppress(FileExistsError):
         folder.mkdir(mode=0o700)
