@@ -1,4 +1,4 @@
-"""Test-session set-up: under pytest-xdist, each worker process gets a temporary folder of its own."""
+"""Test-session set-up: slow tests first, and under pytest-xdist a temporary folder per worker process."""
 
 from __future__ import annotations
 
@@ -22,3 +22,9 @@ def pytest_configure(config: pytest.Config) -> None:
         tempfile.tempdir = None  # forget the folder tempfile already chose
         # Removed at exit after multiprocessing has removed its own folder in it (its finalizer's priority is -100).
         util.Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=-101)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Slow tests first: xdist hands out tests in collection order, so a long test started last would leave the
+    # other workers idle at the end; started first, the short ones fill in around it.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: each file keeps its order

@@ -350,6 +350,10 @@ BACKPROP_CASES = {
 }
 
 
+# The tests that read `graded` run in one xdist worker (--dist loadgroup), so the class is graded once, not per worker.
+SHARES_GRADED = pytest.mark.xdist_group("graded")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, SubmissionResult]:
     """Every case graded once, two at a time, as a class folder would be."""
@@ -366,12 +370,14 @@ def lost(result: SubmissionResult, section: str = "core") -> set[str]:
     return {c.check_id for c in result.checks if c.status != "passed" and c.check_id in SECTIONS[section]}
 
 
+@SHARES_GRADED
 def test_reference_gets_full_marks(graded):
     result = graded["reference"]
     assert (result.score, result.max_score, lost(result), result.error) == (FULL, FULL, set(), "")
     assert result.section("backprop") == (BACKPROP, BACKPROP) and lost(result, "backprop") == set()
 
 
+@SHARES_GRADED
 def test_stubs_get_zero_and_say_not_implemented(graded):
     result = graded["stubs"]
     assert (result.score, result.max_score, result.section("backprop")) == (0, FULL, (0, BACKPROP))
@@ -379,6 +385,7 @@ def test_stubs_get_zero_and_say_not_implemented(graded):
     assert all(c.feedback.endswith("is not implemented yet") for c in result.checks)
 
 
+@SHARES_GRADED
 @pytest.mark.parametrize("case", CASES)
 def test_each_case_loses_exactly_the_affected_checks(graded, case):
     result = graded[case]
@@ -389,6 +396,7 @@ def test_each_case_loses_exactly_the_affected_checks(graded, case):
     assert not any("Traceback" in c.feedback for c in result.checks)
 
 
+@SHARES_GRADED
 @pytest.mark.parametrize("case", BACKPROP_CASES)
 def test_backprop_cases_cost_only_their_section(graded, case):
     result = graded[case]
@@ -398,6 +406,7 @@ def test_backprop_cases_cost_only_their_section(graded, case):
     assert result.section("backprop") == (BACKPROP - sum(SECTIONS["backprop"][c] for c in expected), BACKPROP)
 
 
+@SHARES_GRADED
 def test_feedback_says_what_went_wrong(graded):
     def feedback(case: str, check_id: str) -> str:
         return next(c.feedback for c in graded[case].checks if c.check_id == check_id)
@@ -468,6 +477,7 @@ def test_grader_constants_match_the_reference():
         assert SSR_SLOPE(b3) == pytest.approx(ssr.ssr_derivative_b3(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3)), abs=1e-12)
 
 
+@SHARES_GRADED
 def test_gradescope_results_follow_the_spec(graded):
     data = json.loads(json.dumps(graded["sign_flipped"].to_gradescope()))
     assert data["score"] == FULL - 6 and isinstance(data["score"], int)

@@ -95,6 +95,9 @@ def stubs_with(folder: Path, module: str, source: str) -> Path:
 
 # Each attack tries to get solutions/ssr.py; if it can, it prints it and returns the right answer (as a learner who
 # copied the reference would). In the sandbox every one must fail: the same score as the untouched stubs, 0.
+# Folders the walking attack skips, to find the project within its 2 s on a busy machine (never one on its path).
+SKIPPABLE = {"proc", "sys", "dev", "usr", "etc", "var", "boot", "run", "opt", "lib", ".venv", ".git", ".pyenv"}
+WALK_SKIPS = sorted((SKIPPABLE | {".cache", "site-packages", "node_modules", "__pycache__"}) - set(ROOT.parts))
 STEAL = {
     "absolute_path": f"text = read({str(ROOT / 'solutions' / 'ssr.py')!r})",
     "proc_cwd": f"""
@@ -109,13 +112,13 @@ STEAL = {
     "walk_root": """
         text, started = None, time.monotonic()
         for top, dirs, files in os.walk('/'):
-            dirs[:] = [d for d in dirs if d not in ('proc', 'sys', 'dev', '.venv', '.git', 'site-packages', 'usr')]
+            dirs[:] = [d for d in dirs if d not in {skip!r}]
             if top.endswith('/solutions') and 'ssr.py' in files:
                 text = read(os.path.join(top, 'ssr.py'))
                 break
             if time.monotonic() - started > 2:
                 break
-        """,
+        """.replace("{skip!r}", repr(WALK_SKIPS)),
     "pycache": """
         import glob, marshal
         text = None
