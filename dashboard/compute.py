@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import mathsource
 from dashboard.examples import Example
 from dashboard.mathsource import Diverged
 from dashboard.mathsource import gradient_descent as gd
@@ -153,45 +154,53 @@ def next_step(example: Example, value: float, learning_rate: float) -> Row:
     return Row(value, d, gd.step_size(d, learning_rate), gd.update(value, d, learning_rate))
 
 
-class _Diverged(Exception):
-    """Raised inside derivative_at to stop gradient_descent at the first sign of divergence."""
+CHUNK = 50  # updates per call of gradient_descent: a run is vetted (range, growth) between calls
 
 
 @st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
 def descent(example: Example, start: float, learning_rate: float, max_steps: int) -> Run:
-    """gradient_descent itself from start, stopped early when the loss grows or b3 leaves the range."""
-    visited: list[float] = []
-    losses: list[float] = []
-    slopes: list[float] = []
-    problem: list[str] = []
+    """gradient_descent itself from start, called for CHUNK updates at a time (a run depends only on where it is,
+    so the calls together make the same path as one) and stopped once the loss grows or b3 leaves the range."""
+    values, problem, stopped = [float(start)], None, False
+    derivative_at = mathsource.derivative_at(example.slope, example.slope_formula)
+    while problem is None and not stopped and len(values) <= max_steps:
+        steps = min(CHUNK, max_steps + 1 - len(values))
+        try:
+            visited = gd.gradient_descent(derivative_at, values[-1], learning_rate, ex.MIN_STEP_SIZE, steps)
+        except Diverged as error:  # gradient_descent's own (overflow or a non-finite slope): redo it step by step
+            visited, problem = _step_by_step(derivative_at, values[-1], learning_rate, steps), str(error)
+        stopped = len(visited) <= steps  # it made fewer updates than it could: its stopping rule ended the run
+        kept, problem = _vetted(example, values[-1], [float(v) for v in visited[1:]], problem)
+        values += kept
+    pairs = zip(values[:-1], [example.slope(v) for v in values[:-1]], values[1:], strict=True)
+    rows = tuple(Row(old, d, gd.step_size(d, learning_rate), new) for old, d, new in pairs)
+    return Run(rows, problem is None and stopped, problem)
 
-    def derivative_at(value: float) -> float:
-        # gradient_descent asks for the slope at every value it reaches, in order: vet each one first.
+
+def _step_by_step(derivative_at: Any, start: float, learning_rate: float, steps: int) -> list[float]:
+    """The values gradient_descent reaches one update at a time, up to the one it cannot make."""
+    values = [start]
+    for _ in range(steps):
+        try:
+            values += gd.gradient_descent(derivative_at, values[-1], learning_rate, ex.MIN_STEP_SIZE, 1)[1:2]
+        except Diverged:
+            break
+    return values
+
+
+def _vetted(example: Example, last: float, new: list[float], problem: str | None) -> tuple[list[float], str | None]:
+    """The new values up to the first that leaves the range (left out) or raises the loss (kept, so the learner
+    sees where the overshoot landed), and why the run stops there (or the problem it came with)."""
+    before = [last, *new]
+    for i, value in enumerate(new):
         outside = _range_problem((value,))
         if outside:
-            problem.append(outside)
-            raise _Diverged
-        losses.append(example.loss(value))
-        visited.append(value)  # an overshoot stays in the path so the learner sees where it landed
-        tiny = lambda: example.loss(_tiny_step(visited[-2], slopes[-1]))  # noqa: E731
-        grew = len(losses) > 1 and _growth_problem(losses[-2], losses[-1], tiny, example.slope_functions)
+            return new[:i], outside
+        tiny = lambda old=before[i]: example.loss(_tiny_step(old, example.slope(old)))  # noqa: E731
+        grew = _growth_problem(example.loss(before[i]), example.loss(value), tiny, example.slope_functions)
         if grew:
-            problem.append(grew)
-            raise _Diverged
-        slopes.append(example.slope(value))
-        return slopes[-1]
-
-    try:
-        values = gd.gradient_descent(derivative_at, start, learning_rate, ex.MIN_STEP_SIZE, max_steps)
-    except _Diverged:
-        values = visited
-    except Diverged as error:  # gradient_descent's own (overflow or a non-finite slope)
-        values, problem = visited, [str(error)]
-    # slopes may hold one more entry (the final value's, which stopped the run) or one fewer (an overshoot).
-    pairs = zip(values, slopes, values[1:], strict=False)
-    rows = tuple(Row(old, d, gd.step_size(d, learning_rate), new) for old, d, new in pairs)
-    converged = not problem and len(values) <= max_steps
-    return Run(rows, converged, problem[0] if problem else None)
+            return new[: i + 1], grew
+    return new, problem
 
 
 # --- The sigmoid unit: three parameters (w1, w2, b) ---

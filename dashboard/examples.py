@@ -10,12 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard import mathsource
 from dashboard.compare import Ask
 from dashboard.mathsource import backprop as bp
 from dashboard.mathsource import cross_entropy as ce
 from dashboard.mathsource import ssr
 from data import examples as ex
 from data.iris import load_iris
+from grader.sandbox import LearnerCall, X
 
 TINY = float(np.finfo(float).tiny)  # guards -1/p against an exact 0; every p the controls reach is far above it
 
@@ -87,6 +89,7 @@ class Example:
     observation_digits: int
     loss: Callable[[float], float]  # the total loss at b3
     slope: Callable[[float], float]  # its derivative with respect to b3
+    slope_formula: LearnerCall  # the same derivative as data, for the learner's gradient_descent in the sandbox
     predictions: Callable[[float], pd.DataFrame]  # per sample, at b3
     contributions: Callable[[float], pd.DataFrame]  # each sample's term of the slope, with its chain-rule factors
     # The learner's functions to put beside the reference's numbers, from b3 and the reference's predictions table
@@ -108,8 +111,11 @@ def _ssr_loss(b3: float) -> float:
     return float(ssr.ssr(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3)))
 
 
+SSR_SLOPE = LearnerCall("ssr", "ssr_derivative_b3", (ex.EFFICACY, LearnerCall("ssr", "predict", (ex.DOSAGE, X))))
+
+
 def _ssr_slope(b3: float) -> float:
-    return float(ssr.ssr_derivative_b3(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3)))
+    return float(mathsource.evaluate(SSR_SLOPE, b3))  # ssr_derivative_b3(EFFICACY, predict(DOSAGE, b3))
 
 
 def _ssr_predictions(b3: float) -> pd.DataFrame:
@@ -200,6 +206,7 @@ SSR = Example(
     observation_digits=1,
     loss=_ssr_loss,
     slope=_ssr_slope,
+    slope_formula=SSR_SLOPE,
     predictions=_ssr_predictions,
     contributions=_ssr_contributions,
     prediction_asks=lambda b3, _: [Ask("ssr", "predict", (ex.DOSAGE, b3), ("predicted y_hat",))],
@@ -232,16 +239,23 @@ SSR = Example(
 # --- Cross-entropy with SoftMax: the iris network ---
 
 
+CE_FLOWERS = (ex.PETAL_WIDTH, ex.SEPAL_WIDTH)
+
+
 def _ce_probabilities(b3: float) -> np.ndarray:
-    return ce.softmax(ce.raw_outputs(ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3))  # (3 flowers, 3 species)
+    return ce.softmax(ce.raw_outputs(*CE_FLOWERS, b3))  # (3 flowers, 3 species)
 
 
 def _ce_loss(b3: float) -> float:
     return float(np.sum(ce.cross_entropy(_ce_probabilities(b3), ex.OBSERVED_SPECIES)))
 
 
+_CE_P = LearnerCall("cross_entropy", "softmax", (LearnerCall("cross_entropy", "raw_outputs", (*CE_FLOWERS, X)),))
+CE_SLOPE = LearnerCall("cross_entropy", "cross_entropy_derivative_b3", (_CE_P, ex.OBSERVED_SPECIES))
+
+
 def _ce_slope(b3: float) -> float:
-    return float(ce.cross_entropy_derivative_b3(_ce_probabilities(b3), ex.OBSERVED_SPECIES))
+    return float(mathsource.evaluate(CE_SLOPE, b3))  # cross_entropy_derivative_b3(softmax(raw_outputs(...)), ...)
 
 
 def _ce_predictions(b3: float) -> pd.DataFrame:
@@ -404,6 +418,7 @@ CE = Example(
     observation_digits=2,
     loss=_ce_loss,
     slope=_ce_slope,
+    slope_formula=CE_SLOPE,
     predictions=_ce_predictions,
     contributions=_ce_contributions,
     prediction_asks=_ce_prediction_asks,

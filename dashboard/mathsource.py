@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import learner
+from grader.sandbox import Argument, LearnerCall
 
 NotWritten = learner.NotWritten  # what a page raises when, in a release, a function it needs gives no numbers
 
@@ -22,31 +23,6 @@ class LearnerModule:
         return lambda *args: learner.values(self.module, function, *args)
 
 
-class LearnerDescent(LearnerModule):
-    """The learner's gradient_descent module, with the loop itself run here.
-
-    gradient_descent(derivative_at, ...) takes a Python function, and the dashboard's derivative_at calls other
-    learner functions: it cannot be sent into the sandbox. The loop below applies the README's stopping rule with
-    the learner's own step_size and update, so a run still shows what those two functions do.
-    """
-
-    def gradient_descent(
-        self,
-        derivative_at: Callable[[float], float],
-        start: float,
-        learning_rate: float,
-        min_step_size: float = 0.001,
-        max_steps: int = 1000,
-    ) -> list[float]:
-        visited = [float(start)]
-        for _ in range(max_steps):
-            slope = derivative_at(visited[-1])
-            if abs(self.step_size(slope, learning_rate)) < min_step_size:
-                break
-            visited.append(float(self.update(visited[-1], slope, learning_rate)))
-        return visited
-
-
 try:
     from solutions import backprop, cross_entropy, gradient_descent, logistic, ssr
     from solutions._validate import Diverged
@@ -59,11 +35,34 @@ except ModuleNotFoundError as missing:
     cross_entropy = LearnerModule("cross_entropy")
     logistic = LearnerModule("logistic")
     ssr = LearnerModule("ssr")
-    gradient_descent = LearnerDescent("gradient_descent")
+    gradient_descent = LearnerModule("gradient_descent")
     # The every-parameter sections need the reference's whole network and training loop; a release has none.
     backprop = None
     Diverged = ValueError  # the stubs' docstrings ask for a ValueError when a run diverges
     REFERENCE = False
+
+
+MODULES = {"ssr": ssr, "cross_entropy": cross_entropy, "gradient_descent": gradient_descent, "logistic": logistic}
+
+
+def evaluate(call: LearnerCall, x: float) -> Any:
+    """A described call's value at x, from the math source's functions (each one in the sandbox, in a release)."""
+
+    def value_of(node: Any) -> Any:
+        if isinstance(node, Argument):
+            return x
+        if isinstance(node, LearnerCall):
+            return getattr(MODULES[node.module], node.function)(*map(value_of, node.args))
+        return node
+
+    return value_of(call)
+
+
+def derivative_at(slope: Callable[[float], float], formula: LearnerCall) -> Callable[[float], float] | LearnerCall:
+    """What gradient_descent gets as its derivative_at: the slope function itself, or in a release its formula as
+    data, from which the sandbox builds the same function out of the learner's own (a Python function cannot be
+    sent there), so the learner's gradient_descent makes the whole run."""
+    return slope if REFERENCE else formula
 
 
 _seen: list[learner.Stamp] = []  # the learner files' stamp the cached numbers were computed from

@@ -46,6 +46,7 @@ MAX_TEXT = 4096  # printed output kept per call
 FLUSH_SECONDS = 0.2  # replies held back at most this long, so a batch of slow calls still reports as it goes
 MAX_WATCHED = 10_000  # arguments up to this many values are checked for in-place changes
 FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\.py")  # what the template writes into a box
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")  # a module or function a LearnerCall may name
 BOX_NAME = re.compile(r"[a-z0-9-]{1,40}")
 WORKER_FDS = (3, 4)  # the worker's request and reply pipes
 IOV_MAX = 512  # buffers per writev call, well under Linux's limit of 1024
@@ -432,16 +433,48 @@ def setup_package(config: dict) -> None:
 
 
 def decode(v, blobs):
+    """An argument the grader sent; a described call at the top becomes a function of one number."""
+    value = decode_value(v, blobs)
+    return learner_function(value) if type(value) is LearnerCall else value
+
+
+class LearnerCall(tuple):
+    """(module, function, args): a call of the learner's own function inside a learner_function."""
+
+
+ARGUMENT = object()  # where a learner_function's number goes
+
+
+def learner_function(call):
+    """x -> module.function(*args), with ARGUMENT replaced by x and nested calls by their values."""
+
+    def value_of(node, x):
+        if node is ARGUMENT:
+            return x
+        if type(node) is not LearnerCall:
+            return node
+        module, function, args = node
+        fn = getattr(importlib.import_module(f"exercises.{module}"), function)
+        return fn(*(value_of(a, x) for a in args))
+
+    return lambda x: value_of(call, x)
+
+
+def decode_value(v, blobs):
     t = v["t"]
     if t == "array":  # a writable view of this request's own receive buffer: no copy
         return np.frombuffer(blobs[v["blob"]], dtype=v["dtype"]).reshape(v["shape"])
     if t in ("list", "tuple"):
-        items = [decode(i, blobs) for i in v["items"]]
+        items = [decode_value(i, blobs) for i in v["items"]]
         return items if t == "list" else tuple(items)
     if t == "dict":
-        return {k: decode(x, blobs) for k, x in v["items"]}
+        return {k: decode_value(x, blobs) for k, x in v["items"]}
     if t == "fn":
         return slope_function(v["kind"], v["c"])
+    if t == "call" and PLAIN_NAME.fullmatch(v["module"]) and PLAIN_NAME.fullmatch(v["function"]):
+        return LearnerCall((v["module"], v["function"], tuple(decode_value(a, blobs) for a in v["args"])))
+    if t == "arg":
+        return ARGUMENT
     return v["v"]
 
 

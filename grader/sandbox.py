@@ -505,6 +505,10 @@ def encode(v: Any, blobs: list[bytes]) -> dict:
     """An argument as header data for the child; array bytes go to blobs."""
     if isinstance(v, SlopeFunction):
         return {"t": "fn", "kind": v.kind, "c": list(v.constants)}
+    if isinstance(v, LearnerCall):
+        return {"t": "call", "module": v.module, "function": v.function, "args": [encode(a, blobs) for a in v.args]}
+    if isinstance(v, Argument):
+        return {"t": "arg"}
     if isinstance(v, np.ndarray):
         data = np.ascontiguousarray(v)
         blobs.append(data)
@@ -568,3 +572,22 @@ class SlopeFunction:
         if self.kind == "affine":
             return c[0] * (x - c[1])
         return float(sum(0.5 * (1.0 + np.tanh((x + s) / 2.0)) for s in c[:-1]) - c[-1])
+
+
+@dataclass(frozen=True)
+class Argument:
+    """Where a LearnerCall puts the number it is called with."""
+
+
+X = Argument()
+
+
+@dataclass(frozen=True)
+class LearnerCall:
+    """A function of one number made of the learner's own functions, described by data: called with x, the worker
+    calls module.function(*args) with X replaced by x and each nested LearnerCall by its value. The dashboard hands
+    one to the learner's gradient_descent as derivative_at, so the whole run happens in the sandbox."""
+
+    module: str
+    function: str
+    args: tuple  # numbers, arrays, X, or LearnerCall

@@ -13,8 +13,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.compare import MATCH, TOGGLE
 from dashboard.learner import EXERCISES_ENV
+from data import examples as ex
 from grader.packaging import build_release
 from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS, SECTIONS
+from solutions import gradient_descent as gd
+from solutions import ssr
 from tests import submissions as sub
 from tests.helpers import release_python
 
@@ -162,6 +165,7 @@ for page in json.loads(PAGES):
         "errors": [e.value for e in at.error],
         "info": [i.value for i in at.info],
         "metrics": [m.value for m in at.metric],
+        "captions": [c.value for c in at.caption],
     }
 print(json.dumps(seen))
 """
@@ -221,3 +225,27 @@ def test_a_release_page_fed_a_flipped_derivative_names_the_sign_and_the_function
     assert not seen["exceptions"] and not seen["errors"], seen
     assert len(seen["warnings"]) == 1 and "the opposite sign" in seen["warnings"][0]
     assert "ssr_derivative_b3" in seen["warnings"][0] and "clipped" not in seen["warnings"][0]
+
+
+THREE_STEPS = """
+def gradient_descent(derivative_at, start, learning_rate, min_step_size=0.001, max_steps=1000):
+    values = [start]
+    for _ in range(3):
+        values.append(values[-1] - learning_rate * derivative_at(values[-1]))
+    return values
+"""
+
+
+@pytest.mark.slow  # a release, and its pages in a fresh process
+def test_a_release_page_runs_the_learners_own_gradient_descent(tmp_path):
+    """In a release the run is the learner's gradient_descent itself (with their derivative, in the sandbox): one
+    that always stops after three steps "converges" where its third step lands, not at the article's 2.61."""
+    release = build_release(tmp_path / "release")
+    sub.reference(release / "exercises")
+    sub.replace_function(release / "exercises", "gradient_descent", THREE_STEPS)
+    slope = lambda b3: ssr.ssr_derivative_b3(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3))  # noqa: E731
+    third = gd.gradient_descent(slope, ex.SSR_START_B3, ex.SSR_LEARNING_RATE, max_steps=3)[3]
+    seen = pages_in(release, ["views/ssr.py"])["views/ssr.py"]
+    assert not seen["exceptions"] and not seen["errors"], seen
+    run = next(c for c in seen["captions"] if "b3 at convergence" in c)
+    assert f"b3 at convergence: article 2.61 · computed {third:.4f}" in run and 2.61 - third > 0.05, run

@@ -118,3 +118,13 @@ def test_a_flipped_sigmoid_gradient_is_told_apart_too(monkeypatch):
     monkeypatch.setattr(compute, "_sigmoid_gradients", lambda params: tuple(-g for g in right(params)))
     run = compute.sigmoid_descent.__wrapped__(ex.SIGMOID_START, 0.01, 50)
     assert "the derivative's sign looks wrong" in run.problem and "dloss_dz and gradients" in run.problem
+
+
+def test_a_run_that_gradient_descent_itself_stops_keeps_its_path_and_says_why():
+    """A slope that turns infinite past b3 = 2 makes solutions' gradient_descent raise Diverged mid-stretch: the
+    page still shows the steps made before it, and its message."""
+    broken = dataclasses.replace(SSR, key="ssr_inf", slope=lambda b3: np.inf if b3 > 2 else SSR.slope(b3))
+    run = compute.descent.__wrapped__(broken, SSR.start, SSR.learning_rate, ex.MAX_STEPS)
+    whole = gd.gradient_descent(SSR.slope, SSR.start, SSR.learning_rate, ex.MIN_STEP_SIZE, 2)
+    assert path(run) == whole and whole[-1] > 2 and not run.converged
+    assert "diverged" in run.problem and "inf" in run.problem
