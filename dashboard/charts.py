@@ -9,12 +9,15 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 TANGENT_SHARE = 0.2  # the tangent spans this share of the x-range each side of the point: long enough to read
 CURVE_COLOR, TANGENT_COLOR, PATH_COLOR, POINT_COLOR = "#4c78a8", "#e45756", "#f58518", "#e45756"
 HEIGHT = 320
 # Every chart is returned as a Vega-Lite spec (a dict) for st.vega_lite_chart: st.altair_chart validates a chart
 # against Altair's schema on every rerun (5-25 ms a chart); a cached spec is validated once, when it is made.
+# Its tables go as Arrow bytes, as st.altair_chart sends them, made once too: st.vega_lite_chart converts tables
+# left as lists of rows on every rerun (a third of a page's rerun, with the network sections' charts).
 
 
 def _pickled(frame: pd.DataFrame) -> bytes:
@@ -23,6 +26,13 @@ def _pickled(frame: pd.DataFrame) -> bytes:
 
 # A chart's cache key hashes its tables' pickles: 0.15 ms a table, where Streamlit's own DataFrame hashing takes 3 ms.
 cached = st.cache_data(show_spinner=False, hash_funcs={pd.DataFrame: _pickled})
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec, its datasets already Arrow bytes (st.vega_lite_chart passes bytes through)."""
+    spec = chart.to_dict()
+    spec["datasets"] = {k: dataframe_util.convert_anything_to_arrow_bytes(v) for k, v in spec["datasets"].items()}
+    return spec
 
 
 def _padded(low: float, high: float, share: float = 0.08) -> list[float]:
@@ -71,7 +81,7 @@ def loss_curve(
         )
     point = pd.DataFrame({name: [current], "loss": [current_loss]})
     layers.append(alt.Chart(point).mark_point(color=POINT_COLOR, size=120, filled=True, clip=True).encode(x, y))
-    return alt.layer(*layers).properties(height=HEIGHT).to_dict()
+    return _spec(alt.layer(*layers).properties(height=HEIGHT))
 
 
 @cached
@@ -79,7 +89,7 @@ def loss_per_step(history: pd.DataFrame) -> dict[str, Any]:
     """The total loss after each gradient-descent step."""
     # Dots only while they can be told apart; a long run is a line.
     dots = alt.OverlayMarkDef(color=PATH_COLOR, filled=True, size=40) if len(history) <= 50 else False
-    return (
+    return _spec(
         alt.Chart(history)
         .mark_line(point=dots, color=PATH_COLOR)
         .encode(
@@ -88,7 +98,6 @@ def loss_per_step(history: pd.DataFrame) -> dict[str, Any]:
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4f")],
         )
         .properties(height=HEIGHT)
-        .to_dict()
     )
 
 
@@ -117,17 +126,16 @@ def decision_boundary(
     layers = [dots]
     if len(boundary):
         layers.append(alt.Chart(boundary).mark_line(color="#333333", strokeDash=[6, 4], clip=True).encode(x, y))
-    return alt.layer(*layers).properties(height=HEIGHT).to_dict()
+    return _spec(alt.layer(*layers).properties(height=HEIGHT))
 
 
 @cached
 def score_histogram(scores: pd.DataFrame) -> dict[str, Any]:
     """How many learners got each core score (scores: one row per learner, a score column), in bins of 4."""
-    return (
+    return _spec(
         alt.Chart(scores)
         .mark_bar()
         .encode(x=alt.X("score:Q", bin=alt.Bin(step=4), title="core score"), y=alt.Y("count():Q", title="learners"))
-        .to_dict()
     )
 
 
@@ -146,13 +154,12 @@ def parameter_paths(paths: pd.DataFrame) -> dict[str, Any]:
     legend = alt.Legend(title=None, labelFontSize=10, symbolSize=40, rowPadding=1)
     colour = alt.Color("parameter:N", scale=scale, legend=legend)
     tooltip = [alt.Tooltip("step:Q"), alt.Tooltip("parameter:N"), alt.Tooltip("value:Q", format=".4f")]
-    return (
+    return _spec(
         alt.Chart(paths)
         .transform_fold(names, as_=["parameter", "value"])  # wide data is smaller to send than one row per value
         .mark_line()
         .encode(alt.X("step:Q", title="step"), alt.Y("value:Q", title="parameter value"), colour, tooltip=tooltip)
         .properties(height=HEIGHT)
-        .to_dict()
     )
 
 
@@ -169,4 +176,4 @@ def decision_regions(regions: pd.DataFrame, samples: pd.DataFrame, species: tupl
         .mark_point(filled=True, size=50, stroke="#333333", strokeWidth=0.6, opacity=0.9)
         .encode(x, y, colour, tooltip=tooltip)
     )
-    return alt.layer(cells, dots).properties(height=420).to_dict()
+    return _spec(alt.layer(cells, dots).properties(height=420))

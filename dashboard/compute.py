@@ -154,17 +154,17 @@ def next_step(example: Example, value: float, learning_rate: float) -> Row:
     return Row(value, d, gd.step_size(d, learning_rate), gd.update(value, d, learning_rate))
 
 
-CHUNK = 50  # updates per call of gradient_descent: a run is vetted (range, growth) between calls
+STRETCH = 50  # updates per call of gradient_descent: a run is vetted (range, growth) after each stretch
 
 
 @st.cache_data(show_spinner=False, hash_funcs=BY_KEY)
 def descent(example: Example, start: float, learning_rate: float, max_steps: int) -> Run:
-    """gradient_descent itself from start, called for CHUNK updates at a time (a run depends only on where it is,
+    """gradient_descent itself from start, called for STRETCH updates at a time (a run depends only on where it is,
     so the calls together make the same path as one) and stopped once the loss grows or b3 leaves the range."""
     values, problem, stopped = [float(start)], None, False
     derivative_at = mathsource.derivative_at(example.slope, example.slope_formula)
     while problem is None and not stopped and len(values) <= max_steps:
-        steps = min(CHUNK, max_steps + 1 - len(values))
+        steps = min(STRETCH, max_steps + 1 - len(values))
         try:
             visited = gd.gradient_descent(derivative_at, values[-1], learning_rate, ex.MIN_STEP_SIZE, steps)
         except Diverged as error:  # gradient_descent's own (overflow or a non-finite slope): redo it step by step

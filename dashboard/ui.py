@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from dashboard import charts, compare, compute
@@ -60,16 +61,22 @@ def number_table(table: pd.DataFrame, key: str, digits: int = 4, whole: bool = F
 
     whole: tall enough to show every row without scrolling (Streamlit shows about ten rows by default).
     """
-    table = table.copy()
-    config = {}
+    arrow, config = _shown(table, digits)
+    height = ROW_PX * (len(table) + 1) + 3 if whole else "auto"
+    st.dataframe(arrow, hide_index=True, column_config=config, key=key, height=height)
+
+
+@charts.cached
+def _shown(table: pd.DataFrame, digits: int) -> tuple[pa.Table, dict[str, Any]]:
+    """The table as Arrow, made once (st.dataframe converts a pandas table on every rerun), and its columns' formats."""
+    table, config = table.copy(), {}
     for column in [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]:
         if _needs_scientific(table[column], digits):
             # As text: the browser's table marks numbers beyond 2^53 as invalid and prints exponents oddly.
             table[column] = [f"{v:.{digits - 1}e}" for v in table[column]]
         else:
             config[column] = st.column_config.NumberColumn(format=f"%.{digits}f")
-    height = ROW_PX * (len(table) + 1) + 3 if whole else "auto"
-    st.dataframe(table, hide_index=True, column_config=config, key=key, height=height)
+    return pa.Table.from_pandas(table, preserve_index=False), config
 
 
 def table_with_yours(table: pd.DataFrame, asks: list[compare.Ask], key: str, digits: int = 4) -> None:
