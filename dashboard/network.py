@@ -98,6 +98,7 @@ class Training(NamedTuple):
     first_loss: float
     last_loss: float
     trained: Trained | None  # what the trained network does
+    stuck: tuple[str, ...] = ()  # the parameters training never moved
 
 
 def _steps_kept(n: int) -> np.ndarray:
@@ -126,4 +127,5 @@ def train(example: Example, seed: int, learning_rate: float, steps: int) -> Trai
     table = pd.DataFrame({"parameter": [label(n) for n in names], "start (seeded)": history[0], "trained": history[-1]})
     table["article's value"] = list(net.article().values())
     losses_kept = pd.DataFrame({"step": kept, "loss": losses[kept]})
-    return Training(None, losses_kept, paths, table, float(losses[0]), float(losses[-1]), net.trained(final))
+    stuck = tuple(label(n) for n, start, end in zip(names, history[0], history[-1], strict=True) if start == end)
+    return Training(None, losses_kept, paths, table, float(losses[0]), float(losses[-1]), net.trained(final), stuck)

@@ -127,12 +127,12 @@ def training(example: Example) -> None:
 
 def _stuck_note(run: network.Training) -> None:
     """Name the parameters training never moved: a dead ReLU node is worth pointing out, not leaving to be found."""
-    stuck = run.final.loc[run.final["start (seeded)"] == run.final["trained"], "parameter"]
-    if len(stuck):
+    if run.stuck:
         st.info(
-            f"{len(stuck)} parameters never moved: {', '.join(stuck)}. Their derivative was 0 at every step: a ReLU "
-            "node whose input is below 0 for every sample outputs 0 and passes no slope back (a 'dead' node), so "
-            "neither its own weights nor the weights leaving it learn. Another seed may bring it to life."
+            f"{len(run.stuck)} parameters never moved: {', '.join(run.stuck)}. Their derivative was 0 at every "
+            "step: a ReLU node whose input is below 0 for every sample outputs 0 and passes no slope back (a "
+            "'dead' node), so neither its own weights nor the weights leaving it learn. Another seed may bring it "
+            "to life."
         )
 
 

@@ -25,7 +25,7 @@ def page(example: Example) -> None:
 
     st.subheader(f"Predictions at b3 = {b3:.4f}")
     predictions = compute.predictions(example, b3)
-    ui.table_with_yours(predictions, example.prediction_asks(b3, predictions), key=f"{key}_predictions")
+    ui.table_with_yours(predictions, lambda: example.prediction_asks(b3, predictions), key=f"{key}_predictions")
     loss = compute.loss(example, b3)
     st.metric(example.loss_name, f"{loss:.4f}")
     heading, notes = example.at_start
@@ -58,15 +58,19 @@ def _slope_section(example: Example, b3: float, lr: float, predictions, loss: fl
     key = example.key
     st.subheader(f"Each {example.sample}'s share of {example.slope_name}")
     st.markdown(example.slope_text)
-    asks = example.contribution_asks(b3, predictions)
+    asks = lambda: example.contribution_asks(b3, predictions)  # noqa: E731
     ui.table_with_yours(compute.contributions(example, b3), asks, key=f"{key}_contributions")
     total, numeric = compute.slope(example, b3), compute.numeric_slope(example, b3)
     left, right = st.columns(2)
     left.metric(f"{example.slope_name} = sum of the terms", f"{total:.4f}")
     right.metric("central finite difference", f"{numeric:.4f}")
-    totals = [(example.slope_name, example.slope_ask(b3, predictions), total)]
-    if example.loss_ask is not None:
-        totals.insert(0, (example.loss_name, example.loss_ask(b3, predictions), loss))
+
+    def totals() -> list:
+        rows = [(example.slope_name, example.slope_ask(b3, predictions), total)]
+        if example.loss_ask is not None:
+            rows.insert(0, (example.loss_name, example.loss_ask(b3, predictions), loss))
+        return rows
+
     ui.b3_yours_totals(example, b3, lr, totals)
     ui.slope_check([total], [numeric], example.slope_functions, example.clipped)
     start = f"Slope at b3 = {example.start:g}"

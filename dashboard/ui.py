@@ -79,10 +79,11 @@ def _shown(table: pd.DataFrame, digits: int) -> tuple[pa.Table, dict[str, Any]]:
     return pa.Table.from_pandas(table, preserve_index=False), config
 
 
-def table_with_yours(table: pd.DataFrame, asks: list[compare.Ask], key: str, digits: int = 4) -> None:
-    """number_table, with the learner's values beside the reference's when the Check page's switch is on."""
+def table_with_yours(table: pd.DataFrame, asks: Callable[[], list[compare.Ask]], key: str, digits: int = 4) -> None:
+    """number_table, with the learner's values beside the reference's when the Check page's switch is on (asks: the
+    learner functions to call, made only then)."""
     if compare.learner_on():
-        table, problems = compare.beside(table, asks)
+        table, problems = compare.beside(table, asks())
         if problems:
             st.warning("  \n".join(problems))
     number_table(table, key=key, digits=digits)
@@ -95,8 +96,12 @@ def yours_totals(rows: list[tuple[str, compare.Ask, float]], key: str) -> None:
         number_table(compare.totals(rows), key=key)
 
 
-def b3_yours_totals(example: Example, b3: float, learning_rate: float, rows: list) -> None:
-    """yours_totals for a b3 page: its own single numbers, then the next step's size and new b3."""
+def b3_yours_totals(example: Example, b3: float, learning_rate: float, rows: Callable[[], list]) -> None:
+    """yours_totals for a b3 page: its own single numbers (rows, made only when the switch is on), then the next
+    step's size and new b3."""
+    if not compare.learner_on():
+        return
+    rows = rows()
     after = compute.next_step(example, b3, learning_rate)
     slope = (after.derivative, learning_rate)
     rows += [

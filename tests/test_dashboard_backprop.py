@@ -106,6 +106,18 @@ def test_iris_training_that_makes_the_loss_worse_says_so():
     assert numbers_are_finite(at)
 
 
+def test_a_dead_relu_node_is_named_with_every_parameter_it_stops():
+    """Seed 0 starts the iris network's top node below 0 for every flower: its weights and those leaving it never
+    move, and the page names exactly those six."""
+    at = open_page(B3_PAGES["ce"])
+    at.number_input(key="ce_train_seed").set_value(0).run()
+    note = next(i.value for i in at.info if "never moved" in i.value)
+    final = table(at, "trained")
+    stuck = list(final.loc[final["start (seeded)"] == final["trained"], "parameter"])
+    assert note.startswith(f"{len(stuck)} parameters never moved: {', '.join(stuck)}.") and len(stuck) == 6
+    assert all("top" in name for name in stuck)
+
+
 @pytest.mark.parametrize("prefix", ["ssr", "ce"])
 def test_without_the_reference_backprop_the_sections_say_why(prefix, monkeypatch):
     monkeypatch.setattr(network, "AVAILABLE", False)  # what mathsource leaves when solutions/ is absent

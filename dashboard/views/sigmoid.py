@@ -84,7 +84,7 @@ predictions = compute.sigmoid_predictions(params)
 z, a = tuple(predictions["z = w1·x1 + w2·x2 + b"]), tuple(predictions["a = sigmoid(z)"])  # the reference's
 ui.table_with_yours(
     predictions,
-    [
+    lambda: [
         Ask("logistic", "sigmoid", (z,), ("a = sigmoid(z)",)),
         Ask("logistic", "binary_cross_entropy", (ex.SIGMOID_Y, a), ("loss",)),  # from the reference's a: no cascade
     ],
@@ -123,7 +123,7 @@ factors = [
     Ask("logistic", "da_dz", (a,), ("da/dz = a(1-a)",)),
     Ask("logistic", "dloss_dz", (ex.SIGMOID_Y, a), ("dL/dz = a - y",)),
 ]
-ui.table_with_yours(compute.sigmoid_contributions(params), factors, key="sig_contributions")
+ui.table_with_yours(compute.sigmoid_contributions(params), lambda: factors, key="sig_contributions")
 st.caption("Each derivative is the sum of its term column over the five students; the table below adds them up.")
 
 st.subheader("The three derivatives and the next update")
@@ -132,7 +132,7 @@ grads = tuple(next_update["derivative dL/dparam (sum)"])
 inputs = (ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y)
 ui.table_with_yours(
     next_update,
-    [
+    lambda: [
         Ask("logistic", "gradients", (*inputs, *params), ("derivative dL/dparam (sum)",)),
         Ask("logistic", "update", (*params, grads, lr), ("new value",)),
     ],
