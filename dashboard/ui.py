@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import pickle
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,15 +63,17 @@ def number_table(table: pd.DataFrame, key: str, digits: int = 4, whole: bool = F
 
     whole: tall enough to show every row without scrolling (Streamlit shows about ten rows by default).
     """
-    arrow, config = _shown(table, digits)
+    arrow, config = _shown(pickle.dumps(table, protocol=5), digits)
     height = ROW_PX * (len(table) + 1) + 3 if whole else "auto"
-    st.dataframe(arrow, hide_index=True, column_config=config, key=key, height=height)
+    st.dataframe(arrow, hide_index=True, column_config=dict(config), key=key, height=height)
 
 
-@charts.cached
-def _shown(table: pd.DataFrame, digits: int) -> tuple[pa.Table, dict[str, Any]]:
+# Keyed by the table's pickle: a lookup costs a fifth of st.cache_data's (which also copies what it returns; an
+# Arrow table is immutable, and the formats are copied above).
+@functools.lru_cache(maxsize=1024)
+def _shown(pickled: bytes, digits: int) -> tuple[pa.Table, dict[str, Any]]:
     """The table as Arrow, made once (st.dataframe converts a pandas table on every rerun), and its columns' formats."""
-    table, config = table.copy(), {}
+    table, config = pickle.loads(pickled), {}
     for column in [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]:
         if _needs_scientific(table[column], digits):
             # As text: the browser's table marks numbers beyond 2^53 as invalid and prints exponents oddly.
@@ -287,11 +291,20 @@ def stepper(
     show_messages(prefix)
     rows = st.session_state[f"{prefix}_history"]
     if rows:
-        history = table(rows)
-        history.insert(0, "step", range(1, len(rows) + 1))
-        number_table(history, key=f"{prefix}_history_table")
+        number_table(_history(prefix, rows, table), key=f"{prefix}_history_table")
     else:
         st.caption("No steps yet: press Step for one update or Run to convergence for the whole descent.")
+
+
+def _history(prefix: str, rows: list, table: Callable[[list], pd.DataFrame]) -> pd.DataFrame:
+    """The updates as a numbered table, made once per history: record and clear_run replace the list, never change
+    it, so the same list means the same table (a long run's table is rebuilt in milliseconds, on every rerun)."""
+    made = st.session_state.get(f"{prefix}_history_made")
+    if made is None or made[0] is not rows:
+        history = table(rows)
+        history.insert(0, "step", range(1, len(rows) + 1))
+        made = st.session_state[f"{prefix}_history_made"] = (rows, history)
+    return made[1]
 
 
 def slope_check(analytic: Sequence[float], numeric: Sequence[float], functions: str, clipped: bool) -> None:
