@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import learner, mathsource
+from dashboard import charts, learner, mathsource
 from grader.sandbox import CallFailure
 
 SWITCH = "learner_on"  # the switch's value, kept as plain session state: every method page reads it
@@ -41,7 +41,7 @@ def beside(table: pd.DataFrame, asks: list[Ask]) -> tuple[pd.DataFrame, list[str
     return _beside(table, tuple(asks), str(folder), learner.stamp(folder))
 
 
-@st.cache_data(show_spinner=False, max_entries=500)
+@st.cache_data(show_spinner=False, max_entries=500, hash_funcs={pd.DataFrame: charts.pickled})
 def _beside(
     table: pd.DataFrame, asks: tuple[Ask, ...], folder: str, files: learner.Stamp
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -85,6 +85,13 @@ def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | C
 
 def totals(rows: list[tuple[str, Ask, float]]) -> pd.DataFrame:
     """One row per learner function that returns a single number: (label, ask, reference value)."""
+    folder = learner.exercises_dir()
+    return _totals(tuple(rows), str(folder), learner.stamp(folder))
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _totals(rows: tuple[tuple[str, Ask, float], ...], folder: str, files: learner.Stamp) -> pd.DataFrame:
+    # Keyed on the learner files' stamp, as _beside is.
     out = []
     for label, ask, reference in rows:
         try:

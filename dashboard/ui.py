@@ -63,7 +63,7 @@ def number_table(table: pd.DataFrame, key: str, digits: int = 4, whole: bool = F
 
     whole: tall enough to show every row without scrolling (Streamlit shows about ten rows by default).
     """
-    arrow, config = _shown(pickle.dumps(table, protocol=5), digits)
+    arrow, config = _shown(charts.pickled(table), digits)
     height = ROW_PX * (len(table) + 1) + 3 if whole else "auto"
     st.dataframe(arrow, hide_index=True, column_config=dict(config), key=key, height=height)
 
