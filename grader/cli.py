@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from grader import kit, pool, report
+from grader import kit, report
 from grader.isolation import (
     DEFAULT_LIMITS,
     NONE_ASKED,
@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         prestart(isolation)  # the sandbox's template imports numpy while this process imports pytest
         return _grade_one(path, args, limits, isolation)
     if path.is_dir() and args.jobs > 1:
+        from grader import pool  # multiprocessing: a class run's alone
+
         pool.start_early()
     from grader.api import find_submissions
 
