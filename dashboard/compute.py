@@ -12,10 +12,10 @@ import streamlit as st
 
 from dashboard import mathsource
 from dashboard.examples import Example
-from dashboard.mathsource import Diverged
 from dashboard.mathsource import gradient_descent as gd
 from dashboard.mathsource import logistic as lg
 from data import examples as ex
+from grader.sandbox import CallFailure
 
 FD_STEP = 1e-6  # central-difference step: O(h^2) truncation, ~1e-10 rounding
 PARAM_LIMIT = 100.0  # every parameter control allows [-PARAM_LIMIT, PARAM_LIMIT]; a run leaving it has diverged
@@ -166,15 +166,34 @@ def descent(example: Example, start: float, learning_rate: float, max_steps: int
     while problem is None and not stopped and len(values) <= max_steps:
         steps = min(STRETCH, max_steps + 1 - len(values))
         try:
-            visited = gd.gradient_descent(derivative_at, values[-1], learning_rate, ex.MIN_STEP_SIZE, steps)
-        except Diverged as error:  # gradient_descent's own (overflow or a non-finite slope): redo it step by step
-            visited, problem = _step_by_step(derivative_at, values[-1], learning_rate, steps), str(error)
+            visited = _stretch(derivative_at, values[-1], learning_rate, steps)
+        except Exception as error:
+            if mathsource.divergence(error) is None:
+                raise
+            # It stopped the run itself (overflow, a non-finite slope): the updates it made, one at a time, and
+            # its own words for the whole run, so the step it names counts from the run's start.
+            visited = _step_by_step(derivative_at, values[-1], learning_rate, steps)
+            problem = _whole_run_divergence(derivative_at, float(start), learning_rate, len(values) - 1 + steps)
+            problem = problem or mathsource.divergence(error)
         stopped = len(visited) <= steps  # it made fewer updates than it could: its stopping rule ended the run
-        kept, problem = _vetted(example, values[-1], [float(v) for v in visited[1:]], problem)
+        kept, problem = _vetted(example, values[-1], visited[1:], problem)
         values += kept
     pairs = zip(values[:-1], [example.slope(v) for v in values[:-1]], values[1:], strict=True)
     rows = tuple(Row(old, d, gd.step_size(d, learning_rate), new) for old, d, new in pairs)
     return Run(rows, problem is None and stopped, problem)
+
+
+def _stretch(derivative_at: Any, start: float, learning_rate: float, steps: int) -> list[float]:
+    """gradient_descent from start for at most `steps` updates, held to its docstring: start first, then one value
+    per update (a learner's that is not says so, instead of a page built on a path it did not promise)."""
+    path = gd.gradient_descent(derivative_at, start, learning_rate, ex.MIN_STEP_SIZE, steps)
+    visited = [float(v) for v in np.ravel(path)]
+    if not visited or visited[0] != start or len(visited) > steps + 1:
+        first = f"starting at {visited[0]:.6g}" if visited else "and nothing else"
+        message = f"returned {len(visited)} values {first} where its docstring promises start ({start:.6g}) first "
+        message += f"and at most max_steps + 1 = {steps + 1}"
+        raise mathsource.NotWritten(CallFailure("wrong_shape", "gradient_descent.gradient_descent", message))
+    return visited
 
 
 def _step_by_step(derivative_at: Any, start: float, learning_rate: float, steps: int) -> list[float]:
@@ -182,10 +201,26 @@ def _step_by_step(derivative_at: Any, start: float, learning_rate: float, steps:
     values = [start]
     for _ in range(steps):
         try:
-            values += gd.gradient_descent(derivative_at, values[-1], learning_rate, ex.MIN_STEP_SIZE, 1)[1:2]
-        except Diverged:
+            made = _stretch(derivative_at, values[-1], learning_rate, 1)[1:]
+        except Exception as error:
+            if mathsource.divergence(error) is None:
+                raise
             break
+        if not made:
+            break  # it stopped by its own rule
+        values += made
     return values
+
+
+def _whole_run_divergence(derivative_at: Any, start: float, learning_rate: float, steps: int) -> str | None:
+    """gradient_descent's own message for the run from its start, or None if that run does not stop it."""
+    try:
+        gd.gradient_descent(derivative_at, start, learning_rate, ex.MIN_STEP_SIZE, steps)
+    except Exception as error:
+        if mathsource.divergence(error) is None:
+            raise
+        return mathsource.divergence(error)
+    return None
 
 
 def _vetted(example: Example, last: float, new: list[float], problem: str | None) -> tuple[list[float], str | None]:

@@ -15,7 +15,7 @@ import streamlit as st
 from grader import kit
 from grader.checking import ATOL, RTOL, Spec, describe, expected_shape  # the grader's own agreement
 from grader.isolation import Limits, for_own_work
-from grader.sandbox import CallFailure, Foreign, Outcome, Sandbox, Scalar, failed
+from grader.sandbox import CallFailure, Foreign, LearnerCall, Outcome, Sandbox, Scalar, failed
 from grader.submission import NotASubmission, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +99,8 @@ def _plain(value: Any) -> Any:
         return value.item()
     if isinstance(value, tuple | list) and value and all(isinstance(v, int | float) for v in value):
         return np.asarray(value)
+    if isinstance(value, LearnerCall):  # a described function's arguments go as any other call's would
+        return LearnerCall(value.module, value.function, tuple(_plain(a) for a in value.args))
     return value
 
 

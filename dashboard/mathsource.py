@@ -65,6 +65,17 @@ def derivative_at(slope: Callable[[float], float], formula: LearnerCall) -> Call
     return slope if REFERENCE else formula
 
 
+def divergence(error: Exception) -> str | None:
+    """Why gradient_descent itself stopped a run, in its own words: the reference's Diverged, or in a release the
+    ValueError its docstring asks for; None for any other error (a bug, an unwritten function)."""
+    if REFERENCE:
+        return str(error) if isinstance(error, Diverged) else None
+    failure = error.failure if isinstance(error, NotWritten) else None
+    if failure is not None and failure.kind == "exception" and failure.error_type == "ValueError":
+        return f"your gradient_descent stopped the run: {failure.message}"
+    return None
+
+
 _seen: list[learner.Stamp] = []  # the learner files' stamp the cached numbers were computed from
 
 

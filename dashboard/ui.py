@@ -17,6 +17,7 @@ from dashboard.examples import Example
 from data import examples as ex
 
 ROW_PX = 35  # the height of one row of st.dataframe, in pixels
+CACHED_TABLE_BYTES = 256 * 1024  # number tables up to this size (pickled) keep their Arrow copy: 2,500 rows or so
 CHUNK = 100  # a run advances this many steps between progress-bar updates
 RunChunk = Callable[[Any, int], compute.Run]  # (start, steps) -> the run from there
 
@@ -63,17 +64,22 @@ def number_table(table: pd.DataFrame, key: str, digits: int = 4, whole: bool = F
 
     whole: tall enough to show every row without scrolling (Streamlit shows about ten rows by default).
     """
-    arrow, config = _shown(charts.pickled(table), digits)
+    pickled = charts.pickled(table)
+    arrow, config = _shown(pickled, digits) if len(pickled) <= CACHED_TABLE_BYTES else _arrow(table, digits)
     height = ROW_PX * (len(table) + 1) + 3 if whole else "auto"
     st.dataframe(arrow, hide_index=True, column_config=dict(config), key=key, height=height)
 
 
 # Keyed by the table's pickle: a lookup costs a fifth of st.cache_data's (which also copies what it returns; an
-# Arrow table is immutable, and the formats are copied above).
-@functools.lru_cache(maxsize=1024)
+# Arrow table is immutable, and the formats are copied above). Bounded: at most 128 tables of at most 256 KB.
+@functools.lru_cache(maxsize=128)
 def _shown(pickled: bytes, digits: int) -> tuple[pa.Table, dict[str, Any]]:
-    """The table as Arrow, made once (st.dataframe converts a pandas table on every rerun), and its columns' formats."""
-    table, config = pickle.loads(pickled), {}
+    return _arrow(pickle.loads(pickled), digits)
+
+
+def _arrow(table: pd.DataFrame, digits: int) -> tuple[pa.Table, dict[str, Any]]:
+    """The table as Arrow (st.dataframe converts a pandas table on every rerun) and its columns' formats."""
+    table, config = table.copy(), {}
     for column in [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]:
         if _needs_scientific(table[column], digits):
             # As text: the browser's table marks numbers beyond 2^53 as invalid and prints exponents oddly.

@@ -454,7 +454,12 @@ def learner_function(call):
         if type(node) is not LearnerCall:
             return node
         module, function, args = node
-        fn = getattr(importlib.import_module(f"exercises.{module}"), function)
+        try:
+            fn = getattr(importlib.import_module(f"exercises.{module}"), function)
+        except CallTimeout:
+            raise
+        except BaseException as exc:  # named as what it is, not as a fault of the function that was handed it
+            raise ImportError(f"exercises/{module}.py has no usable {function} ({type(exc).__name__}: {exc})") from exc
         return fn(*(value_of(a, x) for a in args))
 
     return lambda x: value_of(call, x)

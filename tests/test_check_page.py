@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.compare import MATCH, TOGGLE
+from dashboard.examples import CE, SSR
 from dashboard.learner import EXERCISES_ENV
 from data import examples as ex
 from grader.packaging import build_release
@@ -249,3 +251,18 @@ def test_a_release_page_runs_the_learners_own_gradient_descent(tmp_path):
     assert not seen["exceptions"] and not seen["errors"], seen
     run = next(c for c in seen["captions"] if "b3 at convergence" in c)
     assert f"b3 at convergence: article 2.61 · computed {third:.4f}" in run and 2.61 - third > 0.05, run
+
+
+@pytest.mark.slow  # a release, and its pages in a fresh process
+def test_a_release_page_runs_a_solution_written_literally_from_the_docstrings(tmp_path):
+    """tests/literal/ handles arrays, as the docstrings ask, and not plain lists, as they do not: the derivative the
+    sandbox builds for the learner's gradient_descent must hand it arrays, as every other call does."""
+    release = build_release(tmp_path / "release")
+    for module in (Path(__file__).parent / "literal").glob("*.py"):
+        shutil.copy(module, release / "exercises" / module.name)
+    seen = pages_in(release, ["views/ssr.py", "views/cross_entropy.py"])
+    for page, example in (("views/ssr.py", SSR), ("views/cross_entropy.py", CE)):
+        assert not seen[page]["exceptions"] and not seen[page]["errors"] and not seen[page]["warnings"], seen[page]
+        last = gd.gradient_descent(example.slope, example.start, example.learning_rate, ex.MIN_STEP_SIZE)[-1]
+        run = next(c for c in seen[page]["captions"] if "at convergence" in c)
+        assert f"at convergence: article {example.descent[1][-1].printed} · computed {last:.4f}" in run, run

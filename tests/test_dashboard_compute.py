@@ -7,11 +7,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from dashboard import charts, compute
+from dashboard import charts, compute, mathsource
 from dashboard.examples import CE, SSR
 from data import examples as ex
+from grader.sandbox import CallFailure
 from solutions import gradient_descent as gd
 from solutions import logistic as lg
+from solutions._validate import Diverged
 from tests.helpers import dce_db3_at, dssr_db3_at
 
 SLOPES = {"ssr": dssr_db3_at, "ce": dce_db3_at}  # written out in tests/helpers.py, independently of the dashboard
@@ -121,10 +123,37 @@ def test_a_flipped_sigmoid_gradient_is_told_apart_too(monkeypatch):
 
 
 def test_a_run_that_gradient_descent_itself_stops_keeps_its_path_and_says_why():
-    """A slope that turns infinite past b3 = 2 makes solutions' gradient_descent raise Diverged mid-stretch: the
-    page still shows the steps made before it, and its message."""
-    broken = dataclasses.replace(SSR, key="ssr_inf", slope=lambda b3: np.inf if b3 > 2 else SSR.slope(b3))
-    run = compute.descent.__wrapped__(broken, SSR.start, SSR.learning_rate, ex.MAX_STEPS)
-    whole = gd.gradient_descent(SSR.slope, SSR.start, SSR.learning_rate, ex.MIN_STEP_SIZE, 2)
-    assert path(run) == whole and whole[-1] > 2 and not run.converged
-    assert "diverged" in run.problem and "inf" in run.problem
+    """A slope that turns infinite past b3 = 2.5 makes solutions' gradient_descent raise Diverged in the run's second
+    stretch: the page keeps the steps made before it, and gradient_descent's own message for the whole run (so the
+    step it names counts from the run's start, not the stretch's)."""
+    broken = dataclasses.replace(SSR, key="ssr_inf", slope=lambda b3: np.inf if b3 > 2.5 else SSR.slope(b3))
+    lr = 0.01  # slow enough that b3 passes 2.5 after more than one stretch
+    with pytest.raises(Diverged) as whole:
+        gd.gradient_descent(broken.slope, SSR.start, lr, ex.MIN_STEP_SIZE, ex.MAX_STEPS)
+    run = compute.descent.__wrapped__(broken, SSR.start, lr, ex.MAX_STEPS)
+    assert whole.value.step > compute.STRETCH and run.problem == str(whole.value) and not run.converged
+    made = gd.gradient_descent(broken.slope, SSR.start, lr, ex.MIN_STEP_SIZE, whole.value.step)
+    assert path(run) == made and made[-1] > 2.5
+
+
+def test_a_learners_gradient_descent_is_held_to_its_docstring(monkeypatch):
+    """Start first and at most max_steps + 1 values: one that returns more, or loses the start, is told so."""
+    right = compute.gd.gradient_descent
+    for wrong in (lambda *a: [*right(*a), 9.0, 9.0], lambda *a: right(*a)[1:], lambda *a: []):
+        monkeypatch.setattr(compute.gd, "gradient_descent", wrong)
+        with pytest.raises(mathsource.NotWritten) as told:
+            compute.descent.__wrapped__(SSR, 2.0, 0.001, 3)  # three steps: too short to converge
+        failure = told.value.failure
+        assert failure.kind == "wrong_shape" and "docstring promises start (2) first" in failure.message
+
+
+def test_in_a_release_the_valueerror_gradient_descents_docstring_asks_for_is_a_divergence(monkeypatch):
+    monkeypatch.setattr(mathsource, "REFERENCE", False)
+    said = CallFailure("exception", "gradient_descent.gradient_descent", "diverged at step 7", error_type="ValueError")
+    assert (
+        mathsource.divergence(mathsource.NotWritten(said))
+        == "your gradient_descent stopped the run: diverged at step 7"
+    )
+    other = CallFailure("exception", "gradient_descent.gradient_descent", "oops", error_type="TypeError")
+    assert mathsource.divergence(mathsource.NotWritten(other)) is None
+    assert mathsource.divergence(Diverged("overflow", 3)) is None  # the reference's type means nothing in a release
