@@ -17,9 +17,10 @@ from grader.checks.test_gradient_descent import CE_SLOPE, SSR_SLOPE
 from grader.isolation import NONE_ASKED, Limits, choose
 from grader.results import SubmissionResult
 from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS, RUBRIC, SECTIONS
-from grader.sandbox import Sandbox
+from grader.sandbox import LearnerCall, Sandbox, X
 from grader.submission import load
 from solutions import cross_entropy as ce
+from solutions import gradient_descent as gd
 from solutions import ssr
 from tests import submissions as sub
 
@@ -622,3 +623,19 @@ def test_a_failed_call_is_data_made_where_it_failed(tmp_path):
     assert (missing.kind, missing.function, missing.at_import) == ("missing_function", "ssr.no_such_function", False)
     assert (unimportable.kind, unimportable.function, unimportable.at_import) == ("import_error", "logistic", True)
     assert unimportable.error_type == "ModuleNotFoundError" and "no_such_module" in unimportable.message
+
+
+def test_a_described_derivative_runs_the_learners_own_functions_in_the_sandbox(tmp_path):
+    """The dashboard's LearnerCall: gradient_descent gets a function built in the worker from the learner's ssr
+    functions (the same path as the reference's), and a function it names that is missing is said to be missing."""
+    folder = sub.reference(tmp_path / "learner")
+    predict = LearnerCall("ssr", "predict", (np.array(ex.DOSAGE), X))
+    slope = LearnerCall("ssr", "ssr_derivative_b3", (np.array(ex.EFFICACY), predict))
+    missing = LearnerCall("ssr", "no_such_function", (X,))
+    with Sandbox(load(folder), choose(), FAST) as box:
+        path = box.call("gradient_descent", "gradient_descent", slope, 0.0, 0.1, 0.001, 1000)
+        broken = box.call("gradient_descent", "gradient_descent", missing, 0.0, 0.1, 0.001, 3).failure
+    reference = lambda b3: ssr.ssr_derivative_b3(ex.EFFICACY, ssr.predict(ex.DOSAGE, b3))  # noqa: E731
+    assert [v.value for v in path.value] == gd.gradient_descent(reference, 0.0, 0.1, 0.001, 1000)
+    assert (broken.kind, broken.error_type) == ("exception", "ImportError")
+    assert broken.message.startswith("exercises/ssr.py has no usable no_such_function (AttributeError")
