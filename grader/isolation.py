@@ -326,10 +326,10 @@ def free_uid(hint: int | None = None) -> int:
     """A uid of UID_RANGE that no process uses now and no other grader holds, starting at hint (a class run
     passes one per learner). It stays this grader's until release_uid, even across grader processes."""
     used = set()
-    for status in Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            line = next(x for x in status.read_text().splitlines() if x.startswith("Uid:"))
-            used.update(int(u) for u in line.split()[1:])
+    for entry in os.listdir("/proc"):  # every uid of every process (real, effective, saved, filesystem)
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, StopIteration), open(f"/proc/{entry}/status", "rb") as f:
+                used.update(map(int, next(x for x in f if x.startswith(b"Uid:")).split()[1:]))
     start = UID_RANGE.index(hint) if hint in UID_RANGE else (os.getpid() * 7919) % len(UID_RANGE)
     with _shared_lock:
         for i in range(len(UID_RANGE)):

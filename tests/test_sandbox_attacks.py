@@ -332,6 +332,24 @@ def test_two_graders_on_one_machine_never_hand_out_the_same_uid():
     assert again == theirs
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="starting a process as another uid needs root")
+def test_a_uid_some_process_runs_as_is_never_handed_out():
+    """Not even when no grader holds it: a leftover process (its real uid, as here, or any of its four) counts."""
+    busy = UID_RANGE[-2]  # a class run starts at the range's start
+    sleeper = subprocess.Popen(["sleep", "30"], user=busy, group=busy)
+    try:
+        time.sleep(0.1)  # past the exec: /proc now shows the sleeper's uids
+        given = free_uid(busy)
+        release_uid(given)
+        assert given != busy and given in UID_RANGE
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    again = free_uid(busy)
+    release_uid(again)
+    assert again == busy
+
+
 # --- classmates -----------------------------------------------------------------------------------------
 
 MALLORY = """
