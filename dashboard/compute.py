@@ -249,13 +249,21 @@ def _sigmoid_z(params: Params) -> np.ndarray:
     return w1 * np.array(ex.SIGMOID_X1) + w2 * np.array(ex.SIGMOID_X2) + b
 
 
+# The sigmoid unit's loss, gradients and update are called uncached (_once): the callers cache what they show, and
+# a run makes each call once, where a caching lookup costs more than the call.
+
+
 def _sigmoid_loss(params: Params) -> float:
-    a = lg.sigmoid(_sigmoid_z(params))
-    return float(np.sum(lg.binary_cross_entropy(ex.SIGMOID_Y, a)))
+    a = _once("logistic", "sigmoid", _sigmoid_z(params))
+    return float(np.sum(_once("logistic", "binary_cross_entropy", ex.SIGMOID_Y, a)))
 
 
 def _sigmoid_gradients(params: Params) -> Params:
-    return lg.gradients(ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y, *params)
+    return tuple(_once("logistic", "gradients", ex.SIGMOID_X1, ex.SIGMOID_X2, ex.SIGMOID_Y, *params))
+
+
+def _once(module: str, function: str, *args: Any) -> Any:
+    return mathsource.many(module, function, [args])[0]
 
 
 @st.cache_data(show_spinner=False)
@@ -338,9 +346,9 @@ class SigmoidRow(NamedTuple):
     loss_after: float
 
 
-def _sigmoid_update(params: Params, learning_rate: float) -> SigmoidRow:
-    grads = _sigmoid_gradients(params)
-    new = lg.update(*params, grads, learning_rate)
+def _sigmoid_update(params: Params, learning_rate: float, grads: Params | None = None) -> SigmoidRow:
+    grads = grads or _sigmoid_gradients(params)
+    new = tuple(_once("logistic", "update", *params, grads, learning_rate))
     return SigmoidRow(params, grads, new, _sigmoid_loss(new))
 
 
@@ -367,21 +375,24 @@ def sigmoid_step(params: Params, learning_rate: float) -> Run:
 
 @st.cache_data(show_spinner=False)
 def sigmoid_descent(params: Params, learning_rate: float, max_steps: int) -> Run:
-    """Repeated updates until every step is smaller than MIN_STEP_SIZE, the loss grows, or max_steps."""
+    """Repeated updates until every step is smaller than MIN_STEP_SIZE, the loss grows, or max_steps (in a
+    release a sandbox round trip per call: five an update, the three step sizes in one)."""
     rows: list[SigmoidRow] = []
+    loss = _sigmoid_loss(params)
     for _ in range(max_steps):
-        steps = [gd.step_size(g, learning_rate) for g in _sigmoid_gradients(params)]
+        grads = _sigmoid_gradients(params)
+        steps = mathsource.many("gradient_descent", "step_size", [(g, learning_rate) for g in grads])
         if max(abs(s) for s in steps) < ex.MIN_STEP_SIZE:
             return Run(tuple(rows), True, None)
-        row = _sigmoid_update(params, learning_rate)
+        row = _sigmoid_update(params, learning_rate, grads)
         outside = _range_problem(row.new)
         if outside:
             return Run(tuple(rows), False, outside)
         rows.append(row)
-        grew = _growth_problem(_sigmoid_loss(row.old), row.loss_after, _sigmoid_tiny(row), SIGMOID_SLOPE_FUNCTIONS)
+        grew = _growth_problem(loss, row.loss_after, _sigmoid_tiny(row), SIGMOID_SLOPE_FUNCTIONS)
         if grew:
             return Run(tuple(rows), False, grew)
-        params = row.new
+        params, loss = row.new, row.loss_after
     return Run(tuple(rows), False, None)
 
 

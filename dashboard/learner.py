@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import pickle
 import threading
 from pathlib import Path
 from typing import Any
@@ -66,17 +67,21 @@ def _close(sandbox: Sandbox) -> None:
 
 
 @st.cache_resource(max_entries=1, show_spinner=False, on_release=_close)
-def _sandbox(folder: str, files: Stamp) -> Sandbox:
-    # Keyed on the stamp so an edit gets a fresh sandbox (which copies the files anew); max_entries=1 closes the old.
+def _sandbox(folder: str, files: str) -> Sandbox:
+    # Keyed on the stamp (as text: quicker to hash) so an edit gets a fresh sandbox (which copies the files anew);
+    # max_entries=1 closes the old.
     sandbox = Sandbox(load(Path(folder)), for_own_work(), LIMITS)
     atexit.register(_close, sandbox)  # the last one is never evicted: remove its temporary folder at exit
     return sandbox
 
 
+# The cache key is the pickle of the files' stamp and the arguments (the underscored parameters are not hashed):
+# Streamlit's own hashing of a tuple of arrays cost twice the call itself.
 @st.cache_data(show_spinner=False, max_entries=5000)
-def _call(folder: str, files: Stamp, module: str, function: str, args: tuple) -> Outcome:
+def _call(folder: str, module: str, function: str, key: bytes, _files: Stamp, _args: tuple) -> Outcome:
+    files, args = _files, _args
     try:  # outside the lock: making a new sandbox closes the old one, which takes the lock
-        sandbox = _sandbox(folder, files)
+        sandbox = _sandbox(folder, repr(files))
     except NotASubmission as error:
         return failed("unavailable", f"{module}.{function}", str(error))
     with exclusive:
@@ -88,8 +93,10 @@ def _call(folder: str, files: Stamp, module: str, function: str, args: tuple) ->
 
 def call(module: str, function: str, *args: Any) -> Outcome:
     """module.function(*args) from the learner's folder, run in the sandbox; cached until a file changes."""
-    folder = exercises_dir()
-    return _call(str(folder), stamp(folder), module, function, tuple(_plain(a) for a in args))
+    folder, plain_args = exercises_dir(), tuple(_plain(a) for a in args)
+    files = stamp(folder)
+    key = pickle.dumps((files, plain_args), protocol=5)  # equal bytes: the same files and the same arguments
+    return _call(str(folder), module, function, key, files, plain_args)
 
 
 def _plain(value: Any) -> Any:
@@ -125,7 +132,24 @@ def _unwrap(value: Any, module: str, function: str) -> Any:
 def values(module: str, function: str, *args: Any) -> Any:
     """The learner's module.function(*args) as plain numbers; raises NotWritten when it gives none, or numbers of a
     shape its docstring does not promise (saying which function, for which inputs)."""
-    value = plain(call(module, function, *args), module, function)
+    return _checked(plain(call(module, function, *args), module, function), module, function, args)
+
+
+def values_many(module: str, function: str, calls: list[tuple]) -> list[Any]:
+    """values() for each argument tuple, in one request to the sandbox and not cached: for a loop whose calls are
+    each made once (a caching lookup costs more than the call)."""
+    folder = exercises_dir()
+    try:
+        sandbox = _sandbox(str(folder), repr(stamp(folder)))
+    except NotASubmission as error:
+        raise NotWritten(CallFailure("unavailable", f"{module}.{function}", str(error))) from None
+    plain_calls = [tuple(_plain(a) for a in args) for args in calls]
+    with exclusive:
+        outcomes = sandbox.call_many(module, function, plain_calls)
+    return [_checked(plain(out, module, function), module, function, a) for out, a in zip(outcomes, calls, strict=True)]
+
+
+def _checked(value: Any, module: str, function: str, args: tuple) -> Any:
     spec = _specs().get((module, function))
     expected = expected_shape(spec, args) if spec is not None else None
     if expected is not None and np.shape(value) != expected:

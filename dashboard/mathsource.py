@@ -65,6 +65,13 @@ def derivative_at(slope: Callable[[float], float], formula: LearnerCall) -> Call
     return slope if REFERENCE else formula
 
 
+def many(module: str, function: str, calls: list[tuple]) -> list[Any]:
+    """module.function(*args) for each argument tuple: in a release one sandbox request for them all, uncached."""
+    if REFERENCE:
+        return [getattr(MODULES[module], function)(*args) for args in calls]
+    return learner.values_many(module, function, calls)
+
+
 def divergence(error: Exception) -> str | None:
     """Why gradient_descent itself stopped a run, in its own words: the reference's Diverged, or in a release the
     ValueError its docstring asks for; None for any other error (a bug, an unwritten function)."""

@@ -8,10 +8,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import learner
 from dashboard.compare import MATCH, TOGGLE
 from dashboard.examples import CE, SSR
 from dashboard.learner import EXERCISES_ENV
@@ -19,6 +21,7 @@ from data import examples as ex
 from grader.packaging import build_release
 from grader.rubric import BACKPROP_FUNCTIONS, FUNCTIONS, SECTIONS
 from solutions import gradient_descent as gd
+from solutions import logistic as lg
 from solutions import ssr
 from tests import submissions as sub
 from tests.helpers import release_python
@@ -266,3 +269,19 @@ def test_a_release_page_runs_a_solution_written_literally_from_the_docstrings(tm
         last = gd.gradient_descent(example.slope, example.start, example.learning_rate, ex.MIN_STEP_SIZE)[-1]
         run = next(c for c in seen[page]["captions"] if "at convergence" in c)
         assert f"at convergence: article {example.descent[1][-1].printed} · computed {last:.4f}" in run, run
+
+
+def test_a_batch_of_learner_calls_is_one_request_held_to_the_same_contract(exercises):
+    """learner.values_many (a run's uncached calls): the learner's values in order; the first failure raises
+    NotWritten naming the function, and a shape the docstring does not promise is refused as values() refuses it."""
+    sub.reference(exercises)
+    sub.replace_function(exercises, "ssr", "def softplus(x):\n    return np.zeros(7)")
+    z = np.array([-1.0, 0.0, 2.0])
+    assert np.allclose(learner.values_many("logistic", "sigmoid", [(z,), (z + 1,)]), [lg.sigmoid(z), lg.sigmoid(z + 1)])
+    with pytest.raises(learner.NotWritten) as wrong:
+        learner.values_many("ssr", "softplus", [(z,)])
+    assert wrong.value.failure.kind == "wrong_shape" and wrong.value.failure.function == "ssr.softplus"
+    sub.replace_function(exercises, "logistic", "def sigmoid(z):\n    raise NotImplementedError")
+    with pytest.raises(learner.NotWritten) as unwritten:
+        learner.values_many("logistic", "sigmoid", [(z,), (z,)])
+    assert unwritten.value.failure.kind == "not_implemented"
