@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, learner, mathsource
+from dashboard import learner, mathsource
 from grader.sandbox import CallFailure
 
 SWITCH = "learner_on"  # the switch's value, kept as plain session state: every method page reads it
@@ -38,15 +39,18 @@ def remember_toggle() -> None:
 def beside(table: pd.DataFrame, asks: list[Ask]) -> tuple[pd.DataFrame, list[str]]:
     """The table with 'your <column>' after each reference column and a ✓/✗ column; plus each failure in words."""
     folder = learner.exercises_dir()
-    return _beside(table, tuple(asks), str(folder), learner.stamp(folder))
+    return _beside(_key(table, asks, learner.stamp(folder)), str(folder), table, tuple(asks))
 
 
-@st.cache_data(show_spinner=False, max_entries=500, hash_funcs={pd.DataFrame: charts.pickled})
-def _beside(
-    table: pd.DataFrame, asks: tuple[Ask, ...], folder: str, files: learner.Stamp
-) -> tuple[pd.DataFrame, list[str]]:
+def _key(*parts: Any) -> bytes:
+    # A cache key made by pickle: Streamlit's own hashing of tables and of tuples of arrays costs milliseconds.
+    return pickle.dumps(parts, protocol=5)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _beside(key: bytes, folder: str, _table: pd.DataFrame, _asks: tuple[Ask, ...]) -> tuple[pd.DataFrame, list[str]]:
     # Keyed on the learner files' stamp as well: the same table gets new columns once the learner saves a file.
-    table, problems = table.copy(), []
+    table, asks, problems = _table.copy(), _asks, []
     wrong: list[list[str]] = [[] for _ in range(len(table))]
     silent: list[str] = []  # the functions that gave no numbers to compare
     for ask in asks:
@@ -86,13 +90,13 @@ def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | C
 def totals(rows: list[tuple[str, Ask, float]]) -> pd.DataFrame:
     """One row per learner function that returns a single number: (label, ask, reference value)."""
     folder = learner.exercises_dir()
-    return _totals(tuple(rows), str(folder), learner.stamp(folder))
+    return _totals(_key(rows, learner.stamp(folder)), str(folder), tuple(rows))
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _totals(rows: tuple[tuple[str, Ask, float], ...], folder: str, files: learner.Stamp) -> pd.DataFrame:
+def _totals(key: bytes, folder: str, _rows: tuple[tuple[str, Ask, float], ...]) -> pd.DataFrame:
     # Keyed on the learner files' stamp, as _beside is.
-    out = []
+    rows, out = _rows, []
     for label, ask, reference in rows:
         try:
             yours: Any = float(learner.values(ask.module, ask.function, *ask.args))
