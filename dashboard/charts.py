@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 import altair as alt
@@ -10,6 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
+
+from dashboard.cachekey import cache_key
 
 TANGENT_SHARE = 0.2  # the tangent spans this share of the x-range each side of the point: long enough to read
 CURVE_COLOR, TANGENT_COLOR, PATH_COLOR, POINT_COLOR = "#4c78a8", "#e45756", "#f58518", "#e45756"
@@ -20,13 +21,8 @@ HEIGHT = 320
 # left as lists of rows on every rerun (a third of a page's rerun, with the network sections' charts).
 
 
-def pickled(frame: pd.DataFrame) -> bytes:
-    """A table as bytes for a cache key: Streamlit's own DataFrame hashing takes 20 times as long."""
-    return pickle.dumps(frame, protocol=5)  # lossless, so equal bytes mean equal tables
-
-
-# A chart's cache key hashes its tables' pickles: 0.15 ms a table, where Streamlit's own DataFrame hashing takes 3 ms.
-cached = st.cache_data(show_spinner=False, hash_funcs={pd.DataFrame: pickled})
+# A chart's cache key hashes its tables' cache_key bytes: 0.1 ms a table; Streamlit's DataFrame hashing takes 3 ms.
+cached = st.cache_data(show_spinner=False, hash_funcs={pd.DataFrame: cache_key})
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:

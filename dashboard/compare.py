@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import learner, mathsource
+from dashboard.cachekey import cache_key
 from grader.sandbox import CallFailure
 
 SWITCH = "learner_on"  # the switch's value, kept as plain session state: every method page reads it
@@ -39,12 +39,7 @@ def remember_toggle() -> None:
 def beside(table: pd.DataFrame, asks: list[Ask]) -> tuple[pd.DataFrame, list[str]]:
     """The table with 'your <column>' after each reference column and a ✓/✗ column; plus each failure in words."""
     folder = learner.exercises_dir()
-    return _beside(_key(table, asks, learner.stamp(folder)), str(folder), table, tuple(asks))
-
-
-def _key(*parts: Any) -> bytes:
-    # A cache key made by pickle: Streamlit's own hashing of tables and of tuples of arrays costs milliseconds.
-    return pickle.dumps(parts, protocol=5)
+    return _beside(cache_key(table, asks, learner.stamp(folder)), str(folder), table, tuple(asks))
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
@@ -90,7 +85,7 @@ def _insert(table: pd.DataFrame, columns: tuple[str, ...], yours: np.ndarray | C
 def totals(rows: list[tuple[str, Ask, float]]) -> pd.DataFrame:
     """One row per learner function that returns a single number: (label, ask, reference value)."""
     folder = learner.exercises_dir()
-    return _totals(_key(rows, learner.stamp(folder)), str(folder), tuple(rows))
+    return _totals(cache_key(rows, learner.stamp(folder)), str(folder), tuple(rows))
 
 
 @st.cache_data(show_spinner=False, max_entries=500)

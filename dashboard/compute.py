@@ -378,7 +378,7 @@ def sigmoid_descent(params: Params, learning_rate: float, max_steps: int) -> Run
     """Repeated updates until every step is smaller than MIN_STEP_SIZE, the loss grows, or max_steps (in a
     release a sandbox round trip per call: five an update, the three step sizes in one)."""
     rows: list[SigmoidRow] = []
-    loss = _sigmoid_loss(params)
+    loss = None  # the loss at params, asked for only once an update needs it (as the run did before)
     for _ in range(max_steps):
         grads = _sigmoid_gradients(params)
         steps = mathsource.many("gradient_descent", "step_size", [(g, learning_rate) for g in grads])
@@ -389,6 +389,7 @@ def sigmoid_descent(params: Params, learning_rate: float, max_steps: int) -> Run
         if outside:
             return Run(tuple(rows), False, outside)
         rows.append(row)
+        loss = _sigmoid_loss(row.old) if loss is None else loss
         grew = _growth_problem(loss, row.loss_after, _sigmoid_tiny(row), SIGMOID_SLOPE_FUNCTIONS)
         if grew:
             return Run(tuple(rows), False, grew)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import functools
 import os
-import pickle
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from dashboard.cachekey import cache_key
 from grader import kit
 from grader.checking import ATOL, RTOL, Spec, describe, expected_shape  # the grader's own agreement
 from grader.isolation import Limits, for_own_work
@@ -75,7 +75,7 @@ def _sandbox(folder: str, files: str) -> Sandbox:
     return sandbox
 
 
-# The cache key is the pickle of the files' stamp and the arguments (the underscored parameters are not hashed):
+# The cache key is cache_key(the files' stamp, the arguments) (the underscored parameters are not hashed):
 # Streamlit's own hashing of a tuple of arrays cost twice the call itself.
 @st.cache_data(show_spinner=False, max_entries=5000)
 def _call(folder: str, module: str, function: str, key: bytes, _files: Stamp, _args: tuple) -> Outcome:
@@ -95,7 +95,7 @@ def call(module: str, function: str, *args: Any) -> Outcome:
     """module.function(*args) from the learner's folder, run in the sandbox; cached until a file changes."""
     folder, plain_args = exercises_dir(), tuple(_plain(a) for a in args)
     files = stamp(folder)
-    key = pickle.dumps((files, plain_args), protocol=5)  # equal bytes: the same files and the same arguments
+    key = cache_key(files, plain_args)  # equal bytes: the same files and the same arguments
     return _call(str(folder), module, function, key, files, plain_args)
 
 
@@ -145,7 +145,11 @@ def values_many(module: str, function: str, calls: list[tuple]) -> list[Any]:
         raise NotWritten(CallFailure("unavailable", f"{module}.{function}", str(error))) from None
     plain_calls = [tuple(_plain(a) for a in args) for args in calls]
     with exclusive:
-        outcomes = sandbox.call_many(module, function, plain_calls)
+        try:
+            outcomes = sandbox.call_many(module, function, plain_calls)
+        except (OSError, RuntimeError) as error:  # as in _call: no worker could start, or an edit closed this one
+            why = f"the sandbox could not run it ({error}); reload"
+            raise NotWritten(CallFailure("unavailable", f"{module}.{function}", why)) from None
     return [_checked(plain(out, module, function), module, function, a) for out, a in zip(outcomes, calls, strict=True)]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import pickle
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ import pyarrow as pa
 import streamlit as st
 
 from dashboard import charts, compare, compute
+from dashboard.cachekey import cache_key, loads
 from dashboard.examples import Example
 from data import examples as ex
 
@@ -64,17 +64,17 @@ def number_table(table: pd.DataFrame, key: str, digits: int = 4, whole: bool = F
 
     whole: tall enough to show every row without scrolling (Streamlit shows about ten rows by default).
     """
-    pickled = charts.pickled(table)
-    arrow, config = _shown(pickled, digits) if len(pickled) <= CACHED_TABLE_BYTES else _arrow(table, digits)
+    packed = cache_key(table)
+    arrow, config = _shown(packed, digits) if len(packed) <= CACHED_TABLE_BYTES else _arrow(table, digits)
     height = ROW_PX * (len(table) + 1) + 3 if whole else "auto"
     st.dataframe(arrow, hide_index=True, column_config=dict(config), key=key, height=height)
 
 
-# Keyed by the table's pickle: a lookup costs a fifth of st.cache_data's (which also copies what it returns; an
+# Keyed by the table's cache_key bytes: a lookup costs a fifth of st.cache_data's (which also copies what it returns; an
 # Arrow table is immutable, and the formats are copied above). Bounded: at most 128 tables of at most 256 KB.
 @functools.lru_cache(maxsize=128)
-def _shown(pickled: bytes, digits: int) -> tuple[pa.Table, dict[str, Any]]:
-    return _arrow(pickle.loads(pickled), digits)
+def _shown(packed: bytes, digits: int) -> tuple[pa.Table, dict[str, Any]]:
+    return _arrow(loads(packed)[0], digits)
 
 
 def _arrow(table: pd.DataFrame, digits: int) -> tuple[pa.Table, dict[str, Any]]:

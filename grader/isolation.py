@@ -328,8 +328,7 @@ def free_uid(hint: int | None = None) -> int:
     used = set()
     for entry in os.listdir("/proc"):  # every uid of every process (real, effective, saved, filesystem)
         if entry.isdigit():
-            with contextlib.suppress(OSError, ValueError, StopIteration), open(f"/proc/{entry}/status", "rb") as f:
-                used.update(map(int, next(x for x in f if x.startswith(b"Uid:")).split()[1:]))
+            used.update(_uids_of(entry))
     start = UID_RANGE.index(hint) if hint in UID_RANGE else (os.getpid() * 7919) % len(UID_RANGE)
     with _shared_lock:
         for i in range(len(UID_RANGE)):
@@ -338,6 +337,22 @@ def free_uid(hint: int | None = None) -> int:
                 _held[uid] = fd
                 return uid
     raise SandboxUnavailable(f"every uid of {UID_RANGE.start}-{UID_RANGE.stop - 1} is in use")
+
+
+def _uids_of(pid: str) -> tuple[int, ...]:
+    """A process's four uids; none if it has ended. Anything else unreadable stops the search for a free uid: a
+    uid some process might run as is never handed out."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            line = next((x for x in status if x.startswith(b"Uid:")), b"")
+    except (FileNotFoundError, ProcessLookupError):
+        return ()  # it ended while we looked
+    except OSError as error:
+        raise SandboxUnavailable(f"cannot see which uids process {pid} runs as ({error})") from None
+    fields = line.split()[1:]
+    if len(fields) != 4 or not all(f.isdigit() for f in fields):
+        raise SandboxUnavailable(f"cannot see which uids process {pid} runs as (its status says {line[:80]!r})")
+    return tuple(map(int, fields))
 
 
 _held: dict[int, int] = {}  # uid -> the fd of its lock file, for the uids this process gave out

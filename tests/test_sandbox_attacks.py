@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import py_compile
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from grader import isolation
 from grader.api import grade_class, grade_submission
-from grader.isolation import NONE_ASKED, UID_RANGE, Limits, choose, free_uid, release_uid
+from grader.isolation import NONE_ASKED, UID_RANGE, Limits, SandboxUnavailable, choose, free_uid, release_uid
 from grader.rubric import RUBRIC
 from grader.sandbox import Sandbox
 from grader.submission import NotASubmission, load
@@ -348,6 +350,23 @@ def test_a_uid_some_process_runs_as_is_never_handed_out():
     again = free_uid(busy)
     release_uid(again)
     assert again == busy
+
+
+@pytest.mark.parametrize("unreadable", [PermissionError(13, "Permission denied"), b"Uid:\t60001\n"])
+def test_a_process_whose_uids_cannot_be_read_stops_the_search_for_a_free_uid(unreadable, monkeypatch):
+    """Fail closed: a /proc entry that cannot be read (hidepid, a short line) is not taken as 'no uid in use'."""
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if str(path) == f"/proc/{os.getpid()}/status":
+            if isinstance(unreadable, Exception):
+                raise unreadable
+            return io.BytesIO(unreadable)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(isolation, "open", fake_open, raising=False)
+    with pytest.raises(SandboxUnavailable, match=f"cannot see which uids process {os.getpid()} runs as"):
+        free_uid(UID_RANGE[-3])
 
 
 # --- classmates -----------------------------------------------------------------------------------------
