@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard import charts, compute, mathsource
+from dashboard.cachekey import cache_key, loads
 from dashboard.examples import CE, SSR
 from data import examples as ex
 from grader.sandbox import CallFailure
@@ -157,3 +160,16 @@ def test_in_a_release_the_valueerror_gradient_descents_docstring_asks_for_is_a_d
     other = CallFailure("exception", "gradient_descent.gradient_descent", "oops", error_type="TypeError")
     assert mathsource.divergence(mathsource.NotWritten(other)) is None
     assert mathsource.divergence(Diverged("overflow", 3)) is None  # the reference's type means nothing in a release
+
+
+def test_cache_keys_depend_on_values_alone():
+    """Equal values give equal keys wherever the arrays came from (plain pickle does not: a second array that shares
+    the first's dtype object is pickled as a back-reference), and any change of value, dtype or shape a new key."""
+    a, b = np.array([1.0, 2.0]), np.array([3.0])
+    copied = pickle.loads(pickle.dumps(a))
+    assert pickle.dumps((a, b)) != pickle.dumps((copied, b))  # why cache_key exists
+    assert cache_key(a, b) == cache_key(copied, b)
+    others = [np.array([1.0, 2.5]), np.array([1, 2]), np.array([[1.0, 2.0]]), np.array([1.0, 2.0], dtype=np.float32)]
+    assert len({cache_key(x, b) for x in [a, *others]}) == 5
+    table = pd.DataFrame({"b3": [0.0, -0.0], "name": ["x", "y"]})
+    assert loads(cache_key(table))[0].equals(table) and cache_key(table) == cache_key(pickle.loads(pickle.dumps(table)))
