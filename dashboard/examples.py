@@ -297,12 +297,16 @@ Z_COLUMNS = tuple(f"z {name}" for name in ex.SPECIES)
 P_COLUMNS = tuple(f"p {name}" for name in ex.SPECIES)
 
 
+def _columns(table: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
+    return np.column_stack([table[name].to_numpy() for name in names])  # (n,) each -> (n, k); table[list] is 5x slower
+
+
 def _p(predictions: pd.DataFrame) -> np.ndarray:
-    return predictions[list(P_COLUMNS)].to_numpy()  # (3, 3)
+    return _columns(predictions, P_COLUMNS)  # (3, 3)
 
 
 def _ce_prediction_asks(b3: float, table: pd.DataFrame) -> list[Ask]:
-    raw = table[list(Z_COLUMNS)].to_numpy()  # (3, 3)
+    raw = _columns(table, Z_COLUMNS)  # (3, 3)
     return [
         Ask("cross_entropy", "raw_outputs", (ex.PETAL_WIDTH, ex.SEPAL_WIDTH, b3), Z_COLUMNS),
         Ask("cross_entropy", "softmax", (raw,), P_COLUMNS),
