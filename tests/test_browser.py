@@ -48,6 +48,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 
 pytestmark = [
     pytest.mark.slow,  # a real browser: about 17 s
+    pytest.mark.xdist_group("browser"),  # one worker: one server and one browser for both tests, not one each
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
 ]
 
