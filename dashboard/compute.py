@@ -165,22 +165,30 @@ def descent(example: Example, start: float, learning_rate: float, max_steps: int
     derivative_at = mathsource.derivative_at(example.slope, example.slope_formula)
     while problem is None and not stopped and len(values) <= max_steps:
         steps = min(STRETCH, max_steps + 1 - len(values))
-        try:
-            visited = _stretch(derivative_at, values[-1], learning_rate, steps)
-        except Exception as error:
-            if mathsource.divergence(error) is None:
-                raise
+        visited, why = _attempt(derivative_at, values[-1], learning_rate, steps)
+        if why is not None:
             # It stopped the run itself (overflow, a non-finite slope): the updates it made, one at a time, and
             # its own words for the whole run, so the step it names counts from the run's start.
             visited = _step_by_step(derivative_at, values[-1], learning_rate, steps)
-            problem = _whole_run_divergence(derivative_at, float(start), learning_rate, len(values) - 1 + steps)
-            problem = problem or mathsource.divergence(error)
+            problem = _attempt(derivative_at, float(start), learning_rate, len(values) - 1 + steps)[1] or why
         stopped = len(visited) <= steps  # it made fewer updates than it could: its stopping rule ended the run
         kept, problem = _vetted(example, values[-1], visited[1:], problem)
         values += kept
     pairs = zip(values[:-1], [example.slope(v) for v in values[:-1]], values[1:], strict=True)
     rows = tuple(Row(old, d, gd.step_size(d, learning_rate), new) for old, d, new in pairs)
     return Run(rows, problem is None and stopped, problem)
+
+
+def _attempt(derivative_at: Any, start: float, learning_rate: float, steps: int) -> tuple[list[float], str | None]:
+    """gradient_descent's path (held to its docstring), or [] and its own words when it stopped the run itself; any
+    other error goes on up."""
+    try:
+        return _stretch(derivative_at, start, learning_rate, steps), None
+    except Exception as error:
+        why = mathsource.divergence(error)
+        if why is None:
+            raise
+        return [], why
 
 
 def _stretch(derivative_at: Any, start: float, learning_rate: float, steps: int) -> list[float]:
@@ -200,27 +208,11 @@ def _step_by_step(derivative_at: Any, start: float, learning_rate: float, steps:
     """The values gradient_descent reaches one update at a time, up to the one it cannot make."""
     values = [start]
     for _ in range(steps):
-        try:
-            made = _stretch(derivative_at, values[-1], learning_rate, 1)[1:]
-        except Exception as error:
-            if mathsource.divergence(error) is None:
-                raise
-            break
-        if not made:
-            break  # it stopped by its own rule
-        values += made
+        made, why = _attempt(derivative_at, values[-1], learning_rate, 1)
+        if why is not None or len(made) < 2:
+            break  # it cannot make this update, or its own rule stops here
+        values.append(made[1])
     return values
-
-
-def _whole_run_divergence(derivative_at: Any, start: float, learning_rate: float, steps: int) -> str | None:
-    """gradient_descent's own message for the run from its start, or None if that run does not stop it."""
-    try:
-        gd.gradient_descent(derivative_at, start, learning_rate, ex.MIN_STEP_SIZE, steps)
-    except Exception as error:
-        if mathsource.divergence(error) is None:
-            raise
-        return mathsource.divergence(error)
-    return None
 
 
 def _vetted(example: Example, last: float, new: list[float], problem: str | None) -> tuple[list[float], str | None]:
